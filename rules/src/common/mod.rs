@@ -1,0 +1,3 @@
+//! Logic shared by the Java and Python versions of a rule, so both judge alike.
+
+pub mod secrets;
