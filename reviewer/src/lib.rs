@@ -11,10 +11,15 @@
 //! assert_eq!(found[0].span.start.line, 2);
 //! ```
 
+pub mod baseline;
+pub mod config;
 mod diagnostic;
+pub mod discover;
 mod engine;
 pub mod report;
+pub mod review;
 mod rule_set;
+mod source;
 mod suggest;
 mod suppress;
 
@@ -24,6 +29,7 @@ use std::time::Duration;
 pub use diagnostic::{Diagnostic, Problem, ProblemKind, assign_fingerprints};
 pub use engine::{Engine, FileFindings, ParseError, parse};
 pub use rule_set::RuleSet;
+pub use source::load as load_source;
 pub use suggest::closest;
 
 use argus_rules::Language;

@@ -1,0 +1,181 @@
+//! Command-line definitions. The help text is the first documentation a newcomer reads.
+
+use std::path::PathBuf;
+
+use argus_rules::Severity;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Argus reviews Java and Python code for security and quality problems.
+///
+/// Start with `argus review .` in a repository. Findings are printed like compiler
+/// errors; `--format sarif` gives a report GitHub code scanning accepts.
+#[derive(Parser, Debug)]
+#[command(name = "argus", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Review Java (.java) and Python (.py, .pyi) files and report findings.
+    ///
+    /// Exit status: 0 when no finding is at or above `--fail-on`, 1 when one is, 2 when
+    /// the configuration or a command-line option is wrong or a path could not be reviewed.
+    Review(Box<ReviewArgs>),
+    /// List the rules, or explain one with `argus rules explain ID`.
+    Rules(RulesArgs),
+    /// Tools for developing Argus itself.
+    #[command(subcommand, hide = true)]
+    Debug(DebugCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewArgs {
+    /// Files or folders to review [default: the current folder].
+    ///
+    /// Folders are walked honouring .gitignore and .argusignore; hidden and vendored
+    /// folders (node_modules, vendor, venv, site-packages, target, dist, ...) are skipped.
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with status 1 when a finding is at or above this severity
+    /// [default: warning, or `fail-on` from argus.toml].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+
+    /// Always exit with status 0, whatever was found.
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Only run these rules: rule ids, categories (security, correctness, ...),
+    /// languages (java, python) or `all`. Replaces `select` from argus.toml.
+    #[arg(long, value_name = "RULE|CATEGORY", num_args = 1.., value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Do not run these rules (ids, categories or languages); added to `ignore` from
+    /// argus.toml.
+    #[arg(long, value_name = "RULE|CATEGORY", num_args = 1.., value_delimiter = ',')]
+    pub ignore: Vec<String>,
+
+    /// Skip files and folders matching GLOB (relative to the current folder). A glob
+    /// without `/` matches a name anywhere, e.g. `--exclude generated`. Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Use this configuration file for every path instead of looking for argus.toml or
+    /// pyproject.toml above each file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Skip files larger than this, e.g. 5MB or 512KB [default: 5MB].
+    #[arg(long, value_name = "SIZE")]
+    pub max_file_size: Option<String>,
+
+    /// Number of worker threads [default: all cores].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(usize))]
+    pub jobs: Option<usize>,
+
+    /// Also report suppression comments that suppress nothing.
+    #[arg(long)]
+    pub warn_unused_suppressions: bool,
+
+    /// Only report findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record every current finding in FILE, to use later with `--baseline`; exits 0
+    /// unless a path could not be reviewed.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// When to use colours in the text format. `auto` honours NO_COLOR.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Never show the progress bar (it only appears on a terminal, after one second).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub command: Option<RulesCommand>,
+
+    /// Output format for the list.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// Print a rule's documentation: what it finds, why it matters, and an example.
+    Explain {
+        /// The rule id, e.g. py-sql-injection.
+        id: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DebugCommand {
+    /// Parse and walk every file without running rules: the benchmark's floor.
+    ParseWalk(ParseWalkArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ParseWalkArgs {
+    pub paths: Vec<PathBuf>,
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Compiler-style findings with source snippets, for people.
+    Text,
+    /// A stable JSON document, for tools (see docs/json-format.md).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeverityArg {
+    Info,
+    Warning,
+    Error,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(value: SeverityArg) -> Severity {
+        match value {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Warning => Severity::Warning,
+            SeverityArg::Error => Severity::Error,
+        }
+    }
+}
