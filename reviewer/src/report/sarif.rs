@@ -164,15 +164,12 @@ fn level(severity: Severity) -> &'static str {
 
 fn descriptor(meta: &'static RuleMeta) -> ReportingDescriptor<'static> {
     let doc = meta.doc();
+    // The category of security rules is itself the `security` tag GitHub looks for.
     let mut tags = vec![
         meta.category.name().to_string(),
         meta.scope.name().to_string(),
     ];
-    if meta.is_security() {
-        tags.push("security".to_string());
-    }
     tags.extend(meta.cwe.iter().map(|cwe| format!("external/cwe/cwe-{cwe}")));
-    tags.dedup();
     ReportingDescriptor {
         id: meta.id,
         name: meta.type_name,
