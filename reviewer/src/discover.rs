@@ -173,31 +173,45 @@ fn clean(path: PathBuf) -> PathBuf {
 }
 
 fn walk_problem(error: ignore::Error, root: &Path) -> Problem {
-    match error {
-        ignore::Error::Loop { ancestor, child } => Problem {
+    if let ignore::Error::Loop { ancestor, child } = innermost(&error) {
+        return Problem {
             message: format!(
                 "is a symbolic link loop back to {}; it was not followed",
-                ancestor.display()
+                clean(ancestor.clone()).display()
             ),
-            path: child,
+            path: clean(child.clone()),
             kind: ProblemKind::SymlinkLoop,
-        },
-        ignore::Error::WithPath { path, err } => match *err {
-            ignore::Error::Io(io) => io_problem(&path, &io),
-            other => Problem {
-                message: format!("cannot be walked: {other}"),
-                path,
-                kind: ProblemKind::Unreadable,
-            },
-        },
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            walk_problem(*err, root)
-        }
-        ignore::Error::Io(io) => io_problem(root, &io),
-        other => Problem {
-            path: root.to_path_buf(),
+        };
+    }
+    let path = clean(error_path(&error).unwrap_or(root).to_path_buf());
+    match error.io_error() {
+        Some(io) => io_problem(&path, io),
+        None => Problem {
+            path,
             kind: ProblemKind::Unreadable,
-            message: format!("cannot be walked: {other}"),
+            message: format!("cannot be walked: {error}"),
         },
+    }
+}
+
+/// The error inside the path, depth and line-number wrappers.
+fn innermost(error: &ignore::Error) -> &ignore::Error {
+    match error {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => innermost(err),
+        other => other,
+    }
+}
+
+/// The innermost path an `ignore` error names.
+fn error_path(error: &ignore::Error) -> Option<&Path> {
+    match error {
+        ignore::Error::WithPath { path, err } => error_path(err).or(Some(path)),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Partial(errors) => errors.first().and_then(error_path),
+        _ => None,
     }
 }

@@ -95,13 +95,16 @@ pub fn io_problem(path: &Path, error: &std::io::Error) -> Problem {
             ProblemKind::Unreadable,
             format!("cannot be read: {error}; check its permissions or exclude it"),
         ),
-        _ if error.raw_os_error() == Some(ELOOP) => (
+        _ if os_error_code(error) == Some(ELOOP) => (
             ProblemKind::SymlinkLoop,
             "is a symbolic link loop; fix or remove the links".to_string(),
         ),
         _ => (
             ProblemKind::Unreadable,
-            format!("cannot be read: {error}; check the file or exclude it"),
+            format!(
+                "cannot be read: {}; check the file or exclude it",
+                innermost_message(error)
+            ),
         ),
     };
     Problem {
@@ -109,6 +112,36 @@ pub fn io_problem(path: &Path, error: &std::io::Error) -> Problem {
         kind,
         message,
     }
+}
+
+/// The message of the innermost cause: "Input/output error (os error 5)", without the
+/// walker's "IO error for operation on PATH" wrapper that repeats the path.
+fn innermost_message(error: &std::io::Error) -> String {
+    let mut message = error.to_string();
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = error.get_ref().map(|e| e as _);
+    while let Some(current) = cause {
+        message = current.to_string();
+        cause = current.source();
+    }
+    message
+}
+
+/// The OS error number, also when the error wraps another (as directory walkers do).
+fn os_error_code(error: &std::io::Error) -> Option<i32> {
+    if let Some(code) = error.raw_os_error() {
+        return Some(code);
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = error.get_ref().map(|e| e as _);
+    while let Some(current) = cause {
+        if let Some(code) = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::raw_os_error)
+        {
+            return Some(code);
+        }
+        cause = current.source();
+    }
+    None
 }
 
 fn human_size(bytes: u64) -> String {
