@@ -448,10 +448,7 @@ impl Settings {
         let mut rules = self.rules.clone();
         for (globs, removed) in &self.per_file_ignores {
             if globs.is_match(relative) {
-                for rule in removed.rules() {
-                    let id = rule.meta().id;
-                    rules.remove_where(|r| r.meta().id == id);
-                }
+                rules = rules.difference(removed);
             }
         }
         rules

@@ -99,6 +99,17 @@ impl RuleSet {
         RuleSet { bits }.normalized()
     }
 
+    /// The rules of `self` that are not in `other`.
+    pub fn difference(&self, other: &RuleSet) -> RuleSet {
+        let bits = self
+            .bits
+            .iter()
+            .enumerate()
+            .map(|(i, w)| w & !other.bits.get(i).copied().unwrap_or(0))
+            .collect();
+        RuleSet { bits }.normalized()
+    }
+
     fn normalized(mut self) -> RuleSet {
         while self.bits.last() == Some(&0) {
             self.bits.pop();
@@ -108,5 +119,37 @@ impl RuleSet {
 
     pub fn is_empty(&self) -> bool {
         self.bits.iter().all(|w| *w == 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_sets_compare_equal_however_they_were_built() {
+        let mut a = RuleSet::all();
+        a.remove_where(|_| true);
+        assert_eq!(a, RuleSet::empty());
+        assert!(a.is_empty());
+
+        let only_py = RuleSet::from_predicate(|r| r.meta().id == "py-weak-hash");
+        let mut b = RuleSet::all();
+        b.remove_where(|r| r.meta().id != "py-weak-hash");
+        assert_eq!(only_py, b);
+        assert!(b.contains("py-weak-hash") && !b.contains("java-weak-hash"));
+    }
+
+    #[test]
+    fn union_and_difference_are_set_operations() {
+        let java = RuleSet::from_predicate(|r| r.meta().id.starts_with("java-"));
+        let python = RuleSet::from_predicate(|r| r.meta().id.starts_with("py-"));
+        let both = java.union(&python);
+        assert_eq!(both.difference(&python), java);
+        assert_eq!(both.difference(&both), RuleSet::empty());
+        assert_eq!(
+            both.rules().count(),
+            java.rules().count() + python.rules().count()
+        );
     }
 }
