@@ -57,12 +57,12 @@ pub struct ReviewArgs {
 
     /// Only run these rules: rule ids, categories (security, correctness, ...),
     /// languages (java, python) or `all`. Replaces `select` from argus.toml.
-    #[arg(long, value_name = "RULE|CATEGORY", num_args = 1.., value_delimiter = ',')]
+    #[arg(long, value_name = "RULE,...", value_delimiter = ',')]
     pub select: Vec<String>,
 
     /// Do not run these rules (ids, categories or languages); added to `ignore` from
     /// argus.toml.
-    #[arg(long, value_name = "RULE|CATEGORY", num_args = 1.., value_delimiter = ',')]
+    #[arg(long, value_name = "RULE,...", value_delimiter = ',')]
     pub ignore: Vec<String>,
 
     /// Skip files and folders matching GLOB (relative to the current folder). A glob

@@ -98,6 +98,11 @@ fn flags_override_the_configuration() {
         "the flag wins"
     );
     assert!(rules_found(&p, &["--ignore", "java-weak-hash"]).is_empty());
+    // A path after `--select` is a path, not another selector.
+    assert_eq!(
+        rules_found(&p, &["--select", "java,python", "a.py"]),
+        [("a.py".into(), "py-weak-hash".into())]
+    );
 }
 
 #[test]
