@@ -1,0 +1,161 @@
+use tree_sitter::Node;
+
+use crate::java::semantic;
+use crate::{Checker, Rule, ast, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Checks for classes and records that override `equals(Object)` without overriding
+    /// `hashCode()`, or `hashCode()` without `equals(Object)`.
+    ///
+    /// An `equals` that only delegates to `super.equals(..)` or always throws is not
+    /// reported: it does not change which objects are equal.
+    ///
+    /// ## Why is this bad?
+    /// `HashMap`, `HashSet` and every other hash-based collection first compare hash
+    /// codes and only then call `equals`. Two objects that are equal but inherit
+    /// `Object.hashCode()` (an identity hash) almost always land in different buckets:
+    /// `set.contains(copy)` returns `false` and a map holds two entries for one key. The
+    /// `Object` contract requires equal objects to have equal hash codes.
+    ///
+    /// Overriding only `hashCode()` is harmless to collections but is usually a sign
+    /// that `equals` was forgotten or deleted.
+    ///
+    /// ## Example
+    /// ```java
+    /// final class Money {
+    ///     private final long cents;
+    ///     private final String currency;
+    ///
+    ///     @Override
+    ///     public boolean equals(Object o) {
+    ///         return o instanceof Money m && cents == m.cents && currency.equals(m.currency);
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```java
+    /// final class Money {
+    ///     private final long cents;
+    ///     private final String currency;
+    ///
+    ///     @Override
+    ///     public boolean equals(Object o) {
+    ///         return o instanceof Money m && cents == m.cents && currency.equals(m.currency);
+    ///     }
+    ///
+    ///     @Override
+    ///     public int hashCode() {
+    ///         return Objects.hash(cents, currency);
+    ///     }
+    /// }
+    /// ```
+    pub EqualsWithoutHashcode {
+        id: "java-equals-without-hashcode",
+        title: "`equals` overridden without `hashCode`",
+        language: Java,
+        category: Correctness,
+        severity: Warning,
+        cwe: [581],
+        precision: VeryHigh,
+        kinds: ["class_declaration", "record_declaration"],
+        fix: "Override `equals(Object)` and `hashCode()` together, over the same fields",
+    }
+}
+
+impl Rule for EqualsWithoutHashcode {
+    fn check<'t>(&self, node: Node<'t>, cx: &Checker<'t>) {
+        let (Some(name), Some(body)) = (
+            node.child_by_field_name("name"),
+            node.child_by_field_name("body"),
+        ) else {
+            return;
+        };
+        let mut equals = None;
+        let mut hash_code = None;
+        for method in ast::named_children(body) {
+            if method.kind() != "method_declaration"
+                || semantic::has_modifier(method, "static", cx.source())
+            {
+                continue;
+            }
+            let (Some(method_name), Some(params)) = (
+                method.child_by_field_name("name"),
+                method.child_by_field_name("parameters"),
+            ) else {
+                continue;
+            };
+            let params = ast::named_children(params);
+            match cx.text(method_name) {
+                "equals" if is_object_parameter(&params, cx) => equals = Some(method),
+                "hashCode" if params.is_empty() => hash_code = Some(method),
+                _ => {}
+            }
+        }
+        let class = cx.text(name);
+        match (equals, hash_code) {
+            (Some(equals), None) if changes_equality(equals, cx) => {
+                let at = equals.child_by_field_name("name").unwrap_or(equals);
+                cx.report(
+                    at,
+                    format!(
+                        "`{class}` overrides `equals(Object)` but not `hashCode()`: equal objects get different hash codes"
+                    ),
+                )
+                .help("Override `hashCode()` over the fields `equals` compares, e.g. `return Objects.hash(..);`");
+            }
+            (None, Some(hash_code)) => {
+                let at = hash_code.child_by_field_name("name").unwrap_or(hash_code);
+                cx.report(
+                    at,
+                    format!(
+                        "`{class}` overrides `hashCode()` but not `equals(Object)`: the custom hash has no matching equality"
+                    ),
+                )
+                .help("Override `equals(Object)` over the same fields, or remove `hashCode()`");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `(Object o)`, `(final Object other)`, `(@Nullable java.lang.Object o)`.
+fn is_object_parameter(params: &[Node<'_>], cx: &Checker<'_>) -> bool {
+    let [param] = params else {
+        return false;
+    };
+    param.kind() == "formal_parameter"
+        && param
+            .child_by_field_name("type")
+            .and_then(|t| semantic::simple_type_name(t, cx.source()))
+            .is_some_and(|t| t == "Object")
+}
+
+/// Whether an `equals` does more than `return super.equals(o);` or `throw ..`.
+fn changes_equality(equals: Node<'_>, cx: &Checker<'_>) -> bool {
+    let Some(body) = equals.child_by_field_name("body") else {
+        // Abstract: subclasses must implement it.
+        return false;
+    };
+    let statements: Vec<Node<'_>> = ast::named_children(body)
+        .into_iter()
+        .filter(|s| !s.kind().ends_with("comment"))
+        .collect();
+    match statements.as_slice() {
+        [only] if only.kind() == "throw_statement" => false,
+        [only] if only.kind() == "return_statement" => !only
+            .named_child(0)
+            .map(ast::unparenthesize)
+            .is_some_and(|value| {
+                value.kind() == "method_invocation"
+                    && value
+                        .child_by_field_name("object")
+                        .is_some_and(|o| o.kind() == "super")
+                    && value
+                        .child_by_field_name("name")
+                        .is_some_and(|n| cx.text(n) == "equals")
+            }),
+        _ => true,
+    }
+}
