@@ -9,4 +9,6 @@ crate::register_rules! {
     empty_catch_block::EmptyCatchBlock,
     equals_without_hashcode::EqualsWithoutHashcode,
     swallowed_interrupted_exception::SwallowedInterruptedException,
+    lock_without_finally_unlock::LockWithoutFinallyUnlock,
+    weak_cipher::WeakCipher,
 }

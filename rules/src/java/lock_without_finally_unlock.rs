@@ -1,0 +1,201 @@
+use tree_sitter::Node;
+
+use crate::java::semantic;
+use crate::java::text::quote;
+use crate::{Checker, Rule, ast, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Checks for `lock()` and `lockInterruptibly()` on a `java.util.concurrent.locks`
+    /// lock (`Lock`, `ReentrantLock`, the read or write lock of a `ReadWriteLock`) that is
+    /// not followed by a `try` whose `finally` block calls `unlock()` on the same lock.
+    ///
+    /// The receiver's declared type is resolved (locals, parameters, fields), so
+    /// `FileChannel.lock()` and other methods that happen to be called `lock` are not
+    /// reported. A method that only acquires a lock, and whose name says so
+    /// (`acquire()`, `lockAll()`), is taken to hand the lock to its caller.
+    ///
+    /// ## Why is this bad?
+    /// Unlike `synchronized`, an explicit lock is not released when an exception leaves
+    /// the block. If anything between `lock()` and `unlock()` throws, the lock stays held
+    /// forever and every other thread that needs it blocks: the service hangs instead of
+    /// failing one request.
+    ///
+    /// ## Example
+    /// ```java
+    /// lock.lock();
+    /// balance -= amount;
+    /// ledger.record(amount);
+    /// lock.unlock();
+    /// ```
+    ///
+    /// Use instead:
+    /// ```java
+    /// lock.lock();
+    /// try {
+    ///     balance -= amount;
+    ///     ledger.record(amount);
+    /// } finally {
+    ///     lock.unlock();
+    /// }
+    /// ```
+    pub LockWithoutFinallyUnlock {
+        id: "java-lock-without-finally-unlock",
+        title: "Lock not released in `finally`",
+        language: Java,
+        category: Concurrency,
+        severity: Warning,
+        cwe: [667, 772],
+        precision: High,
+        kinds: ["method_invocation"],
+        fix: "Call `unlock()` in the `finally` block of a `try` that starts right after `lock()`",
+    }
+}
+
+/// Declared types whose `lock()` acquires a `java.util.concurrent.locks.Lock`.
+const LOCK_TYPES: &[&str] = &["Lock", "ReentrantLock", "ReadLock", "WriteLock"];
+
+/// Words in a method name that say the method acquires a lock for its caller.
+const ACQUIRING_WORDS: &[&str] = &["lock", "acquire", "enter", "begin", "start", "obtain", "grab"];
+
+impl Rule for LockWithoutFinallyUnlock {
+    fn check<'t>(&self, call: Node<'t>, cx: &Checker<'t>) {
+        let Some(name) = call.child_by_field_name("name") else {
+            return;
+        };
+        let method = cx.text(name);
+        if method != "lock" && method != "lockInterruptibly" {
+            return;
+        }
+        let Some(receiver) = call.child_by_field_name("object").map(ast::unparenthesize) else {
+            return;
+        };
+        if call
+            .child_by_field_name("arguments")
+            .is_some_and(|a| a.named_child_count() > 0)
+        {
+            return;
+        }
+        let Some(scope) = semantic::scope_of(cx.ancestors()) else {
+            return;
+        };
+        if !is_lock(receiver, scope, cx) {
+            return;
+        }
+        let lock = normalize(cx.text(receiver));
+
+        // `try { lock.lock(); .. } finally { lock.unlock(); }`: acceptable.
+        let mut child = call;
+        for ancestor in cx.ancestors() {
+            if ancestor.id() == scope.id() {
+                break;
+            }
+            if matches!(ancestor.kind(), "try_statement" | "try_with_resources_statement")
+                && ancestor
+                    .child_by_field_name("body")
+                    .is_some_and(|b| b.id() == child.id())
+                && finally_unlocks(ancestor, &lock, cx)
+            {
+                return;
+            }
+            child = ancestor;
+        }
+
+        // `lock.lock(); [..] try { .. } finally { lock.unlock(); }`.
+        let mut statement = call;
+        for ancestor in cx.ancestors() {
+            if matches!(
+                ancestor.kind(),
+                "block" | "switch_block_statement_group" | "constructor_body"
+            ) {
+                let followed_by_try = ast::named_children(ancestor).into_iter().any(|s| {
+                    s.start_byte() > statement.start_byte()
+                        && matches!(s.kind(), "try_statement" | "try_with_resources_statement")
+                        && finally_unlocks(s, &lock, cx)
+                });
+                if followed_by_try {
+                    return;
+                }
+                break;
+            }
+            statement = ancestor;
+        }
+
+        let unlocks_somewhere = ast::descendants(scope).any(|n| is_unlock(n, &lock, cx));
+        let scope_name = scope
+            .child_by_field_name("name")
+            .map_or("", |n| cx.text(n));
+        if !unlocks_somewhere
+            && ast::identifier_words(scope_name)
+                .iter()
+                .any(|w| ACQUIRING_WORDS.contains(&w.as_str()))
+        {
+            return;
+        }
+        let shown = quote(cx.text(receiver));
+        let message = if unlocks_somewhere {
+            format!(
+                "`{shown}.{method}()` is released outside a `finally` block: an exception before `unlock()` leaves the lock held"
+            )
+        } else {
+            format!(
+                "`{shown}.{method}()` is never released in this method: the lock stays held after it returns or throws"
+            )
+        };
+        cx.report(call, message).help(format!(
+            "Follow `{shown}.{method}()` with `try {{ .. }} finally {{ {shown}.unlock(); }}`"
+        ));
+    }
+}
+
+/// Whether the receiver of `lock()` is a `java.util.concurrent.locks` lock.
+fn is_lock<'t>(receiver: Node<'t>, scope: Node<'t>, cx: &Checker<'t>) -> bool {
+    let is_rw_view = |n: Node<'t>| {
+        n.kind() == "method_invocation"
+            && n.child_by_field_name("name")
+                .is_some_and(|m| matches!(cx.text(m), "readLock" | "writeLock"))
+            && n.child_by_field_name("arguments")
+                .is_some_and(|a| a.named_child_count() == 0)
+    };
+    if is_rw_view(receiver) {
+        return true;
+    }
+    if !matches!(receiver.kind(), "identifier" | "field_access") {
+        return false;
+    }
+    let unit = cx.java();
+    let locals = unit.locals(scope);
+    let Some(binding) = unit.resolve(&locals, receiver) else {
+        return false;
+    };
+    match binding.type_name(cx.source()) {
+        Some(ty) => LOCK_TYPES.contains(&ty),
+        // `var l = rw.writeLock();`
+        None => binding.value().map(ast::unparenthesize).is_some_and(is_rw_view),
+    }
+}
+
+/// `this.lock` and `lock` name the same lock; whitespace does not matter.
+fn normalize(receiver: &str) -> String {
+    let compact: String = receiver.chars().filter(|c| !c.is_whitespace()).collect();
+    compact
+        .strip_prefix("this.")
+        .map_or(compact.clone(), str::to_string)
+}
+
+fn is_unlock(node: Node<'_>, lock: &str, cx: &Checker<'_>) -> bool {
+    node.kind() == "method_invocation"
+        && node
+            .child_by_field_name("name")
+            .is_some_and(|n| cx.text(n) == "unlock")
+        && node
+            .child_by_field_name("object")
+            .is_some_and(|o| normalize(cx.text(o)) == lock)
+}
+
+fn finally_unlocks(try_statement: Node<'_>, lock: &str, cx: &Checker<'_>) -> bool {
+    ast::named_children(try_statement)
+        .into_iter()
+        .filter(|c| c.kind() == "finally_clause")
+        .any(|f| ast::descendants(f).any(|n| is_unlock(n, lock, cx)))
+}
