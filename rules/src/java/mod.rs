@@ -11,4 +11,6 @@ crate::register_rules! {
     swallowed_interrupted_exception::SwallowedInterruptedException,
     lock_without_finally_unlock::LockWithoutFinallyUnlock,
     weak_cipher::WeakCipher,
+    insecure_random::InsecureRandom,
+    hardcoded_credentials::HardcodedCredentials,
 }
