@@ -13,4 +13,6 @@ crate::register_rules! {
     weak_cipher::WeakCipher,
     insecure_random::InsecureRandom,
     hardcoded_credentials::HardcodedCredentials,
+    command_injection::CommandInjection,
+    sql_injection::SqlInjection,
 }
