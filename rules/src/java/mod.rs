@@ -15,4 +15,5 @@ crate::register_rules! {
     hardcoded_credentials::HardcodedCredentials,
     command_injection::CommandInjection,
     sql_injection::SqlInjection,
+    resource_leak::ResourceLeak,
 }
