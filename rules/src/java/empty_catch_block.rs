@@ -84,7 +84,7 @@ impl Rule for EmptyCatchBlock {
         {
             return;
         }
-        if try_ends_with_fail(cx) {
+        if try_ends_with_fail(cx) || try_only_closes(cx) {
             return;
         }
         // Point at `catch (IOException e)`, not at the whole clause.
@@ -124,5 +124,31 @@ fn try_ends_with_fail(cx: &Checker<'_>) -> bool {
                 && call
                     .child_by_field_name("name")
                     .is_some_and(|n| matches!(cx.text(n), "fail" | "shouldHaveThrown" | "failBecauseExceptionWasNotThrown"))
+        })
+}
+
+/// `try { in.close(); } catch (IOException e) {}`: a best-effort close, usually in a
+/// `finally`, where there is nothing left to do about a failure.
+fn try_only_closes(cx: &Checker<'_>) -> bool {
+    let Some(body) = cx
+        .ancestors()
+        .next()
+        .and_then(|t| t.child_by_field_name("body"))
+    else {
+        return false;
+    };
+    let statements: Vec<Node<'_>> = ast::named_children(body)
+        .into_iter()
+        .filter(|c| !c.kind().ends_with("comment"))
+        .collect();
+    let [only] = statements.as_slice() else {
+        return false;
+    };
+    only.kind() == "expression_statement"
+        && only.named_child(0).is_some_and(|call| {
+            call.kind() == "method_invocation"
+                && call
+                    .child_by_field_name("name")
+                    .is_some_and(|n| cx.text(n) == "close")
         })
 }

@@ -94,6 +94,15 @@ impl Rule for EqualsWithoutHashcode {
             }
         }
         let class = cx.text(name);
+        let superclass = node
+            .child_by_field_name("superclass")
+            .and_then(|s| s.named_child(0))
+            .and_then(|t| semantic::simple_type_name(t, cx.source()));
+        // `AbstractSet`, `AbstractList`, .. define `hashCode` from the elements, which
+        // agrees with any `equals` that honours the collection contract.
+        if superclass.is_some_and(|s| COLLECTION_BASES.contains(&s)) {
+            return;
+        }
         match (equals, hash_code) {
             (Some(equals), None) if changes_equality(equals, cx) => {
                 let at = equals.child_by_field_name("name").unwrap_or(equals);
@@ -105,7 +114,9 @@ impl Rule for EqualsWithoutHashcode {
                 )
                 .help("Override `hashCode()` over the fields `equals` compares, e.g. `return Objects.hash(..);`");
             }
-            (None, Some(hash_code)) => {
+            // With a superclass, a `hashCode` alone usually caches or speeds up the
+            // inherited one; only a class whose equality is identity is suspicious.
+            (None, Some(hash_code)) if superclass.is_none() && node.kind() == "class_declaration" => {
                 let at = hash_code.child_by_field_name("name").unwrap_or(hash_code);
                 cx.report(
                     at,
@@ -132,7 +143,19 @@ fn is_object_parameter(params: &[Node<'_>], cx: &Checker<'_>) -> bool {
             .is_some_and(|t| t == "Object")
 }
 
-/// Whether an `equals` does more than `return super.equals(o);` or `throw ..`.
+/// Abstract collections whose `hashCode` follows the `Set`/`List`/`Map` contracts.
+const COLLECTION_BASES: &[&str] = &[
+    "AbstractSet",
+    "AbstractList",
+    "AbstractSequentialList",
+    "AbstractMap",
+    "AbstractCollection",
+    "AbstractQueue",
+];
+
+/// Whether an `equals` makes more objects equal than its superclass does: not when it
+/// only delegates (`return super.equals(o);`), narrows (`super.equals(o) && ..`), or
+/// always throws.
 fn changes_equality(equals: Node<'_>, cx: &Checker<'_>) -> bool {
     let Some(body) = equals.child_by_field_name("body") else {
         // Abstract: subclasses must implement it.
@@ -146,16 +169,46 @@ fn changes_equality(equals: Node<'_>, cx: &Checker<'_>) -> bool {
         [only] if only.kind() == "throw_statement" => false,
         [only] if only.kind() == "return_statement" => !only
             .named_child(0)
-            .map(ast::unparenthesize)
-            .is_some_and(|value| {
-                value.kind() == "method_invocation"
-                    && value
-                        .child_by_field_name("object")
-                        .is_some_and(|o| o.kind() == "super")
-                    && value
-                        .child_by_field_name("name")
-                        .is_some_and(|n| cx.text(n) == "equals")
-            }),
+            .is_some_and(|value| requires_super_equals(value, cx)),
         _ => true,
     }
 }
+
+/// `super.equals(o)`, or an `&&` chain with `super.equals(o)` as one of its operands.
+fn requires_super_equals(value: Node<'_>, cx: &Checker<'_>) -> bool {
+    let mut pending = vec![value];
+    let mut budget = MAX_OPERANDS;
+    while let Some(node) = pending.pop() {
+        budget = match budget.checked_sub(1) {
+            Some(b) => b,
+            None => return false,
+        };
+        let node = ast::unparenthesize(node);
+        match node.kind() {
+            "method_invocation" => {
+                let is_super_equals = node
+                    .child_by_field_name("object")
+                    .is_some_and(|o| o.kind() == "super")
+                    && node
+                        .child_by_field_name("name")
+                        .is_some_and(|n| cx.text(n) == "equals");
+                if is_super_equals {
+                    return true;
+                }
+            }
+            "binary_expression"
+                if node
+                    .child_by_field_name("operator")
+                    .is_some_and(|op| cx.text(op) == "&&") =>
+            {
+                pending.extend(node.child_by_field_name("left"));
+                pending.extend(node.child_by_field_name("right"));
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// How many operands of an `&&` chain are looked at.
+const MAX_OPERANDS: usize = 64;

@@ -92,6 +92,16 @@ const KEYED_SETTERS: &[&str] = &[
     "setAttribute",
 ];
 
+/// First words of methods that take the name of a secret, or act on one, rather than
+/// set it.
+const LOOKUP_VERBS: &[&str] = &[
+    "get", "find", "load", "fetch", "read", "lookup", "resolve", "check", "validate",
+    "verify", "has", "is", "remove", "delete", "create", "generate", "hash", "encode",
+    "decode", "encrypt", "decrypt", "parse", "match", "matches", "compare", "require",
+    "revoke", "rotate", "reset", "refresh", "new", "to", "as", "of", "from", "clear",
+    "contains", "mask", "redact", "log",
+];
+
 const HELP: &str = "Read it at runtime from the environment (`System.getenv(..)`) or a secret manager, and rotate the exposed value";
 
 impl Rule for HardcodedCredentials {
@@ -194,6 +204,29 @@ fn noun(name: &str) -> &'static str {
     }
 }
 
+/// Stricter than `is_secret_name`, for method names and property keys: the name must
+/// end with the secret (`db.password`, `setApiKey`), not merely mention one
+/// (`PasswordField.caretForeground`, `nextToken`).
+fn names_a_secret(name: &str) -> bool {
+    let words = ast::identifier_words(name);
+    let Some(last) = words.last() else {
+        return false;
+    };
+    let before = words.len().checked_sub(2).and_then(|i| words.get(i));
+    let ends_with_secret = matches!(
+        last.as_str(),
+        "password" | "passwd" | "pwd" | "passphrase" | "secret" | "apikey" | "secretkey" | "privatekey" | "accesskey"
+    ) || last == "key"
+        && before.is_some_and(|b| {
+            matches!(
+                b.as_str(),
+                "api" | "secret" | "private" | "access" | "signing" | "encryption" | "master"
+            )
+        })
+        || last == "token" && words.len() > 1 && !words.iter().any(|w| w == "next");
+    ends_with_secret && is_secret_name(name)
+}
+
 fn report_named(literal: Node<'_>, value: &str, name: &str, cx: &Checker<'_>) {
     if is_secret_name(name) && is_plausible_secret(name, value) {
         cx.report(literal, format!("hard-coded {} in `{name}`", noun(name)))
@@ -209,11 +242,17 @@ fn report_comparison(literal: Node<'_>, value: &str, other: Option<Node<'_>>, cx
     let name = match other.kind() {
         "identifier" => cx.text(other),
         "field_access" => other.child_by_field_name("field").map_or("", |f| cx.text(f)),
-        "method_invocation" => other.child_by_field_name("name").map_or("", |n| cx.text(n)),
+        "method_invocation" => other
+            .child_by_field_name("name")
+            .and_then(|n| cx.text(n).strip_prefix("get"))
+            .unwrap_or(""),
         _ => return,
     };
-    let name = name.strip_prefix("get").unwrap_or(name);
-    if is_secret_name(name) && is_plausible_secret(name, value) {
+    // Passwords only: parsers compare a `token` with keywords all day.
+    let is_password = ast::identifier_words(name)
+        .iter()
+        .any(|w| matches!(w.as_str(), "password" | "passwd" | "pwd" | "passphrase" | "pin" | "secret"));
+    if is_password && is_secret_name(name) && is_plausible_secret(name, value) {
         cx.report(
             literal,
             format!("`{}` is checked against a hard-coded {}", cx.text(other), noun(name)),
@@ -272,20 +311,21 @@ fn check_argument(
             .help(HELP);
         return;
     }
-    // `setPassword("..")`, `withApiKey("..")`, `.password("..")`: the value of a setter.
+    // `setPassword("..")`, `withApiKey("..")`, `.password("..")`: the value of a setter
+    // or a builder method; constructors are not setters.
     let property = ["set", "with"]
         .iter()
         .find_map(|p| callee.strip_prefix(p))
         .filter(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
         .or_else(|| {
-            ast::identifier_words(callee)
-                .first()
-                .is_some_and(|w| is_secret_name(w))
-                .then_some(callee)
+            // `.password("..")`, `.clientSecret("..")`; not `getSecret("name")`.
+            let first = ast::identifier_words(callee).into_iter().next()?;
+            (!LOOKUP_VERBS.contains(&first.as_str())).then_some(callee)
         });
-    if let Some(property) = property
+    if call.kind() == "method_invocation"
+        && let Some(property) = property
         && index + 1 == args.len()
-        && is_secret_name(property)
+        && names_a_secret(property)
         && is_plausible_secret(property, value)
     {
         cx.report(literal, format!("hard-coded {} passed to `{callee}`", noun(property)))
@@ -296,7 +336,7 @@ fn check_argument(
     if KEYED_SETTERS.contains(&callee)
         && index == 1
         && let Some(key) = args.first().and_then(|k| string_value(*k, cx.source()))
-        && is_secret_name(key)
+        && names_a_secret(key)
         && is_plausible_secret(key, value)
     {
         cx.report(literal, format!("hard-coded {} stored as \"{key}\"", noun(key)))

@@ -99,10 +99,14 @@ impl Rule for InsecureRandom {
         };
         let method = cx.text(name);
         let object = call.child_by_field_name("object").map(ast::unparenthesize);
+        let is_next = NEXT_METHODS.contains(&method);
+        if !is_next && !matches!(method, "random" | "insecure") && !method.starts_with("random") && !method.starts_with("next") {
+            return;
+        }
         let Some(scope) = semantic::scope_of(cx.ancestors()) else {
             return;
         };
-        let generator = if NEXT_METHODS.contains(&method) {
+        let generator = if is_next {
             match object.and_then(|o| weak_generator(o, scope, cx)) {
                 Some(generator) => generator,
                 None => return,

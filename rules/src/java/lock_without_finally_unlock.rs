@@ -101,26 +101,48 @@ impl Rule for LockWithoutFinallyUnlock {
             child = ancestor;
         }
 
-        // `lock.lock(); [..] try { .. } finally { lock.unlock(); }`.
+        // `lock.lock(); [..] try { .. } finally { lock.unlock(); }`, where the `try` may
+        // follow the block the lock was taken in (`if (..) { lock.lock(); } try ..`).
         let mut statement = call;
+        let mut first_block = true;
         for ancestor in cx.ancestors() {
+            if ancestor.id() == scope.id() {
+                break;
+            }
             if matches!(
                 ancestor.kind(),
                 "block" | "switch_block_statement_group" | "constructor_body"
             ) {
-                let followed_by_try = ast::named_children(ancestor).into_iter().any(|s| {
-                    s.start_byte() > statement.start_byte()
-                        && matches!(s.kind(), "try_statement" | "try_with_resources_statement")
-                        && finally_unlocks(s, &lock, cx)
+                let after: Vec<Node<'t>> = ast::named_children(ancestor)
+                    .into_iter()
+                    .filter(|s| {
+                        s.start_byte() > statement.start_byte() && !s.kind().ends_with("comment")
+                    })
+                    .collect();
+                if first_block && is_barrier(&after, &lock, cx) {
+                    return;
+                }
+                first_block = false;
+                let followed_by_try = after.iter().any(|s| {
+                    ast::descendants(*s).any(|t| {
+                        matches!(t.kind(), "try_statement" | "try_with_resources_statement")
+                            && finally_unlocks(t, &lock, cx)
+                    })
                 });
                 if followed_by_try {
                     return;
                 }
-                break;
             }
             statement = ancestor;
         }
 
+        // `lock.unlock(); ..; lock.lock();`: the method lets go of a lock its caller holds,
+        // and takes it back before returning.
+        if ast::descendants(scope)
+            .any(|n| n.end_byte() <= call.start_byte() && is_unlock(n, &lock, cx))
+        {
+            return;
+        }
         let unlocks_somewhere = ast::descendants(scope).any(|n| is_unlock(n, &lock, cx));
         let scope_name = scope
             .child_by_field_name("name")
@@ -198,4 +220,40 @@ fn finally_unlocks(try_statement: Node<'_>, lock: &str, cx: &Checker<'_>) -> boo
         .into_iter()
         .filter(|c| c.kind() == "finally_clause")
         .any(|f| ast::descendants(f).any(|n| is_unlock(n, lock, cx)))
+}
+
+/// `lock.lock(); state = CLOSED; lock.unlock();`: only plain assignments, which cannot
+/// throw, stand between the lock and the unlock.
+fn is_barrier(after: &[Node<'_>], lock: &str, cx: &Checker<'_>) -> bool {
+    for statement in after {
+        let Some(expr) = statement
+            .named_child(0)
+            .filter(|_| statement.kind() == "expression_statement")
+        else {
+            return false;
+        };
+        if is_unlock(expr, lock, cx) {
+            return true;
+        }
+        let cannot_throw = matches!(expr.kind(), "assignment_expression" | "update_expression")
+            && !ast::descendants(expr).any(|n| {
+                matches!(
+                    n.kind(),
+                    "method_invocation"
+                        | "object_creation_expression"
+                        | "array_creation_expression"
+                        | "array_access"
+                        | "cast_expression"
+                        | "lambda_expression"
+                ) || n.kind() == "field_access"
+                    && n.child_by_field_name("object").is_none_or(|o| o.kind() != "this")
+                    || n.kind() == "binary_expression"
+                    && n.child_by_field_name("operator")
+                        .is_some_and(|op| matches!(cx.text(op), "/" | "%"))
+            });
+        if !cannot_throw {
+            return false;
+        }
+    }
+    false
 }

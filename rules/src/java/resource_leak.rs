@@ -128,6 +128,10 @@ const STREAM_STEPS: &[&str] = &[
     "unordered", "boxed", "takeWhile", "dropWhile", "mapMulti",
 ];
 
+/// Accessors whose result owns the resource: closing a `FileChannel` from
+/// `getChannel()` closes its file, closing a socket's stream closes the socket.
+const OWNING_ACCESSORS: &[&str] = &["getChannel", "getInputStream", "getOutputStream"];
+
 /// Calls that read or copy a stream without closing it.
 const NON_OWNING: &[(&str, &[&str])] = &[
     (
@@ -178,6 +182,9 @@ enum Fate<'t> {
 
 impl Rule for ResourceLeak {
     fn check<'t>(&self, node: Node<'t>, cx: &Checker<'t>) {
+        if !may_open(node, cx) {
+            return;
+        }
         let Some(scope) = semantic::scope_of(cx.ancestors()) else {
             return;
         };
@@ -260,6 +267,22 @@ fn method_label(call: Node<'_>, cx: &Checker<'_>) -> String {
     }
 }
 
+/// A cheap first test on the type or method name, before any lookup.
+fn may_open(node: Node<'_>, cx: &Checker<'_>) -> bool {
+    if node.kind() == "object_creation_expression" {
+        let ty = node
+            .child_by_field_name("type")
+            .map_or("", |t| simple_name(cx.text(t)));
+        return OPENING_TYPES.contains(&ty) || OPENING_WITH_FILE.contains(&ty);
+    }
+    node.child_by_field_name("name").is_some_and(|n| {
+        matches!(
+            cx.text(n),
+            "getConnection" | "open" | "createStatement" | "prepareStatement" | "prepareCall" | "executeQuery"
+        ) || FILES_OPENERS.contains(&cx.text(n))
+    })
+}
+
 /// Whether `node` opens a resource this rule tracks, and what it is.
 fn resource<'t>(node: Node<'t>, scope: Node<'t>, cx: &Checker<'t>) -> Option<Resource> {
     if node.kind() == "object_creation_expression" {
@@ -268,6 +291,16 @@ fn resource<'t>(node: Node<'t>, scope: Node<'t>, cx: &Checker<'t>) -> Option<Res
         }
         let ty = simple_name(cx.text(node.child_by_field_name("type")?));
         let ty = ty.split('<').next().unwrap_or(ty);
+        let first_arg = node
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0));
+        // `new FileOutputStream(FileDescriptor.out)` wraps a standard stream.
+        if first_arg.is_some_and(|a| {
+            let text = cx.text(a);
+            text.starts_with("FileDescriptor.") || text.contains(".FileDescriptor.")
+        }) {
+            return None;
+        }
         let opens = OPENING_TYPES.contains(&ty)
             || OPENING_WITH_FILE.contains(&ty)
                 && node
@@ -426,7 +459,9 @@ fn fate<'t>(
                 if name == "close" {
                     return Fate::Managed;
                 }
-                if resource.is_stream && STREAM_STEPS.contains(&name) {
+                if resource.is_stream && STREAM_STEPS.contains(&name)
+                    || OWNING_ACCESSORS.contains(&name)
+                {
                     expr = parent;
                     continue;
                 }
@@ -525,6 +560,15 @@ fn variable_fate<'t>(
                     closed_in_finally = true;
                 } else {
                     happy_close.get_or_insert(parent);
+                }
+            }
+            // `raf.getChannel()`: where the channel goes, the file goes.
+            "method_invocation"
+                if holds_use("object") && OWNING_ACCESSORS.iter().any(|m| named(m)) =>
+            {
+                match fate(parent, resource, locals, cx, depth + 1) {
+                    Fate::Unclosed(_) | Fate::Inline(_) | Fate::Consumed(_) => {}
+                    other => return other,
                 }
             }
             "argument_list" => {

@@ -1114,8 +1114,19 @@ impl<'t> Unit<'t> {
         };
         let name = self.text(name_node);
         let Some(binding) = self.resolve(locals, node) else {
-            // `Other.CONSTANT`, `CONSTANT`, or a class name used as a receiver.
+            // `Other.CONSTANT`, `CONSTANT`, a class name used as a receiver, or a static
+            // field of a class (`File.separator`).
+            let of_class = node.kind() == "field_access"
+                && node.child_by_field_name("object").is_some_and(|o| {
+                    matches!(o.kind(), "identifier" | "field_access")
+                        && self
+                            .text(o)
+                            .rsplit('.')
+                            .next()
+                            .is_some_and(|c| c.starts_with(|c: char| c.is_ascii_uppercase()))
+                });
             return !(is_constant_name(name)
+                || of_class
                 || node.kind() == "identifier"
                     && name.starts_with(|c: char| c.is_ascii_uppercase()));
         };

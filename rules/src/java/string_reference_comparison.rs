@@ -90,7 +90,12 @@ impl Rule for StringReferenceComparison {
         ) else {
             return;
         };
-        if [left, right].iter().any(|n| n.kind() == "null_literal" || is_intern(*n, cx)) {
+        if [left, right].iter().any(|n| {
+            matches!(
+                n.kind(),
+                "null_literal" | "this" | "character_literal" | "decimal_integer_literal"
+            ) || is_intern(*n, cx)
+        }) {
             return;
         }
         let (l, r) = (side(left, cx), side(right, cx));
@@ -135,9 +140,12 @@ fn side<'t>(expr: Node<'t>, cx: &Checker<'t>) -> Side {
         "method_invocation" => {
             let name = expr.child_by_field_name("name").map_or("", |n| cx.text(n));
             let object = expr.child_by_field_name("object").map(|o| cx.text(o));
-            let is_string = STRING_METHODS.contains(&name)
-                || object.is_some_and(|o| o == "String" || o == "java.lang.String")
-                    && STRING_FACTORIES.contains(&name);
+            let is_string_class = object.is_some_and(|o| o == "String" || o == "java.lang.String");
+            // `Character.toLowerCase(c)` is a `char`: only instance calls are known here.
+            let is_other_class = !is_string_class
+                && object.is_some_and(|o| o.starts_with(|c: char| c.is_ascii_uppercase()));
+            let is_string = STRING_METHODS.contains(&name) && !is_other_class
+                || is_string_class && STRING_FACTORIES.contains(&name);
             if is_string { Side::String } else { Side::Unknown }
         }
         "object_creation_expression" => {
@@ -177,34 +185,62 @@ fn is_intern(expr: Node<'_>, cx: &Checker<'_>) -> bool {
             .is_some_and(|n| cx.text(n) == "intern")
 }
 
-/// `a == b || a.equals(b)` (and `a == b || (a != null && a.equals(b))`): the reference
-/// test is a fast path in front of the real comparison.
-fn is_identity_shortcut<'t>(node: Node<'t>, left: Node<'t>, right: Node<'t>, cx: &Checker<'t>) -> bool {
+/// A reference test used as a fast path in front of the real comparison:
+/// `a == b || a.equals(b)`, `(a == b && ..) || (a != null && a.equals(b))`, and
+/// `if (a == b) return true;` at the top of an `equals` method.
+fn is_identity_shortcut<'t>(
+    node: Node<'t>,
+    left: Node<'t>,
+    right: Node<'t>,
+    cx: &Checker<'t>,
+) -> bool {
+    let mentions_equals = |code: &str| {
+        code.contains(".equals(") && code.contains(cx.text(left)) && code.contains(cx.text(right))
+    };
     let mut child = node;
-    for parent in cx.ancestors() {
-        if parent.kind() == "parenthesized_expression" {
-            child = parent;
-            continue;
+    for parent in cx.ancestors().take(MAX_SHORTCUT_DEPTH) {
+        match parent.kind() {
+            "parenthesized_expression" => {}
+            "binary_expression" => {
+                let op = parent
+                    .child_by_field_name("operator")
+                    .map_or("", |op| cx.text(op));
+                let from_left = parent
+                    .child_by_field_name("left")
+                    .is_some_and(|l| l.id() == child.id());
+                if op == "||"
+                    && from_left
+                    && parent
+                        .child_by_field_name("right")
+                        .is_some_and(|r| mentions_equals(cx.text(r)))
+                {
+                    return true;
+                }
+                if op != "&&" && op != "||" {
+                    return false;
+                }
+            }
+            "if_statement" => {
+                let returns_true = parent.child_by_field_name("consequence").is_some_and(|c| {
+                    let code: String = cx.text(c).split_whitespace().collect();
+                    code == "returntrue;" || code == "{returntrue;}"
+                });
+                // Only between two variables: `if (role == "admin") return true;` is the bug.
+                let is_eq = node
+                    .child_by_field_name("operator")
+                    .is_some_and(|op| cx.text(op) == "==");
+                let no_literal = [left, right].iter().all(|n| n.kind() != "string_literal");
+                return is_eq && no_literal && returns_true;
+            }
+            _ => return false,
         }
-        let is_or = parent.kind() == "binary_expression"
-            && parent
-                .child_by_field_name("operator")
-                .is_some_and(|op| cx.text(op) == "||");
-        let Some(rest) = parent.child_by_field_name("right") else {
-            return false;
-        };
-        let is_left = parent
-            .child_by_field_name("left")
-            .is_some_and(|l| l.id() == child.id());
-        let rest = cx.text(rest);
-        return is_or
-            && is_left
-            && rest.contains(".equals(")
-            && rest.contains(cx.text(left))
-            && rest.contains(cx.text(right));
+        child = parent;
     }
     false
 }
+
+/// How many enclosing `&&`/`||`/parentheses the fast-path test looks through.
+const MAX_SHORTCUT_DEPTH: usize = 8;
 
 /// A field initialised with `new String(..)`: a sentinel compared by identity on purpose.
 fn is_sentinel<'t>(expr: Node<'t>, cx: &Checker<'t>) -> bool {

@@ -1,5 +1,6 @@
 use tree_sitter::Node;
 
+use crate::java::semantic;
 use crate::java::text::simple_name;
 use crate::{Checker, Rule, ast, declare_rule};
 
@@ -165,20 +166,42 @@ fn handling(body: Node<'_>, name: &str, cx: &Checker<'_>) -> Handling {
                 let Some(thrown) = node.named_child(0).map(ast::unparenthesize) else {
                     continue;
                 };
+                // `throw e`, or a new `InterruptedException`/`InterruptedIOException`.
                 let rethrows = cx.text(thrown) == name
                     || thrown.kind() == "object_creation_expression"
                         && thrown
                             .child_by_field_name("type")
-                            .is_some_and(|t| simple_name(cx.text(t)) == "InterruptedException");
+                            .is_some_and(|t| simple_name(cx.text(t)).contains("Interrupted"));
                 if rethrows {
                     return Handling::Restored;
                 }
                 result = Handling::Wrapped;
             }
+            // `interrupted = true;`, and the method re-interrupts once it is done waiting.
+            "assignment_expression"
+                if node
+                    .child_by_field_name("right")
+                    .is_some_and(|r| r.kind() == "true")
+                    && scope_reinterrupts(cx) =>
+            {
+                return Handling::Restored;
+            }
             _ => {}
         }
     }
     result
+}
+
+/// Whether the method around the handler calls `interrupt()` somewhere.
+fn scope_reinterrupts(cx: &Checker<'_>) -> bool {
+    let Some(scope) = semantic::scope_of(cx.ancestors()) else {
+        return false;
+    };
+    ast::descendants(scope).any(|n| {
+        n.kind() == "method_invocation"
+            && n.child_by_field_name("name")
+                .is_some_and(|m| cx.text(m) == "interrupt")
+    })
 }
 
 /// A call in the `try` block of this catch clause that throws `InterruptedException`,
