@@ -285,6 +285,26 @@ fn check_argument(
         ),
         _ => return,
     };
+    // `passwordEncoder.encode("admin123")`, `BCrypt.hashpw("admin123", salt)`: a fixed
+    // password, hashed.
+    let hashes_password = matches!(callee, "encode" | "hashpw" | "hashPassword" | "hash")
+        && index == 0
+        && receiver.is_some_and(|r| {
+            ast::identifier_words(r)
+                .iter()
+                .any(|w| matches!(w.as_str(), "password" | "passwd" | "bcrypt" | "argon2" | "scrypt"))
+        });
+    if hashes_password && !as_array && is_plausible_secret("password", value) {
+        cx.report(
+            literal,
+            format!(
+                "hard-coded password hashed with `{}.{callee}`",
+                receiver.unwrap_or_default()
+            ),
+        )
+        .help("Have the user choose the password (e.g. on first login), or read it from a secret manager");
+        return;
+    }
     if matches!(callee, "equals" | "equalsIgnoreCase") {
         report_comparison(literal, value, call.child_by_field_name("object"), cx);
         return;

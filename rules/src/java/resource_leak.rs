@@ -240,7 +240,12 @@ impl Rule for ResourceLeak {
 fn holding<'t>(node: Node<'t>, var: Node<'t>, label: &str, locals: &Locals<'t>, cx: &Checker<'t>) -> String {
     let direct = locals
         .ancestors(node)
-        .find(|a| !matches!(a.kind(), "parenthesized_expression" | "cast_expression"))
+        .find(|a| {
+            !matches!(
+                a.kind(),
+                "parenthesized_expression" | "cast_expression" | "ternary_expression"
+            )
+        })
         .is_some_and(|holder| {
             let target = match holder.kind() {
                 "variable_declarator" => holder.child_by_field_name("name"),
@@ -415,9 +420,13 @@ fn fate<'t>(
             }
             "resource" => return Fate::Managed,
             "variable_declarator" => {
-                let is_local = locals
-                    .parent(parent)
-                    .is_some_and(|d| d.kind() == "local_variable_declaration");
+                let declaration = locals.parent(parent);
+                let is_local =
+                    declaration.is_some_and(|d| d.kind() == "local_variable_declaration");
+                // Lombok's `@Cleanup` closes the variable at the end of its scope.
+                if declaration.is_some_and(|d| has_cleanup_annotation(d, cx)) {
+                    return Fate::Managed;
+                }
                 let Some(name) = parent.child_by_field_name("name") else {
                     return Fate::Escapes;
                 };
@@ -634,4 +643,16 @@ fn in_finally<'t>(node: Node<'t>, locals: &Locals<'t>) -> bool {
     locals
         .ancestors(node)
         .any(|a| a.kind() == "finally_clause")
+}
+
+fn has_cleanup_annotation(declaration: Node<'_>, cx: &Checker<'_>) -> bool {
+    ast::named_children(declaration)
+        .iter()
+        .filter(|c| c.kind() == "modifiers")
+        .flat_map(|m| ast::named_children(*m))
+        .any(|a| {
+            matches!(a.kind(), "marker_annotation" | "annotation")
+                && a.child_by_field_name("name")
+                    .is_some_and(|n| simple_name(cx.text(n)) == "Cleanup")
+        })
 }
