@@ -1,6 +1,6 @@
 use tree_sitter::Node;
 
-use crate::java::semantic::{self, DeclKind, Locals, Unit, WriteKind};
+use crate::java::semantic::{self, DeclKind, Locals, WriteKind};
 use crate::java::text::{quote, simple_name};
 use crate::{Checker, Rule, ast, declare_rule};
 
@@ -89,7 +89,7 @@ impl Rule for CommandInjection {
         let from = quote(cx.text(dynamic.source));
         let program = elements
             .first()
-            .and_then(|e| constant(unit, &locals, *e))
+            .and_then(|e| unit.constant_str_in(&locals, *e))
             .unwrap_or_default();
         let program_name = program.split_whitespace().next().unwrap_or_default();
         let program_name = program_name.rsplit(['/', '\\']).next().unwrap_or(program_name);
@@ -251,8 +251,4 @@ fn is_empty_list(expr: Node<'_>, cx: &Checker<'_>) -> bool {
             .child_by_field_name("type")
             .and_then(|t| semantic::simple_type_name(t, cx.source()))
             .is_some_and(|t| t.ends_with("List"))
-}
-
-fn constant<'t>(unit: &Unit<'t>, locals: &Locals<'t>, expr: Node<'t>) -> Option<String> {
-    unit.constant_str_in(locals, expr)
 }

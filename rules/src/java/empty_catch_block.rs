@@ -10,8 +10,9 @@ declare_rule! {
     ///
     /// A catch parameter named `ignored`, `ignore` or `expected` says the same thing as
     /// a comment and is not reported. `InterruptedException` is left to
-    /// `java-swallowed-interrupted-exception`, and the test idiom
-    /// `try { call(); fail(); } catch (Expected e) {}` is recognised.
+    /// `java-swallowed-interrupted-exception`. Two idioms are recognised and not reported:
+    /// a best-effort close (`try { in.close(); } catch (IOException e) {}`) and a test
+    /// expecting an exception (`try { call(); fail(); } catch (Expected e) {}`).
     ///
     /// ## Why is this bad?
     /// An empty `catch` makes a failure disappear: the operation did not happen, nothing

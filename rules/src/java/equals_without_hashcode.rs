@@ -8,8 +8,12 @@ declare_rule! {
     /// Checks for classes and records that override `equals(Object)` without overriding
     /// `hashCode()`, or `hashCode()` without `equals(Object)`.
     ///
-    /// An `equals` that only delegates to `super.equals(..)` or always throws is not
-    /// reported: it does not change which objects are equal.
+    /// An `equals` that only delegates to `super.equals(..)`, narrows it
+    /// (`super.equals(o) && ..`) or always throws is not reported: the inherited hash
+    /// code still agrees with it. Neither are subclasses of `AbstractSet`, `AbstractList`
+    /// and `AbstractMap`, whose `hashCode` follows the collection contracts, nor a
+    /// `hashCode` alone in a class with a superclass, which usually caches or speeds up
+    /// the inherited one.
     ///
     /// ## Why is this bad?
     /// `HashMap`, `HashSet` and every other hash-based collection first compare hash

@@ -15,11 +15,12 @@ declare_rule! {
     ///   `new PasswordAuthentication(user, "..".toCharArray())`,
     ///   `keyStore.load(in, "..".toCharArray())`, `setPassword("..")`, `.password("..")`,
     ///   `props.setProperty("db.password", "..")`, `new SecretKeySpec("..".getBytes(), ..)`;
-    /// - compared with a secret: `password.equals("..")`;
+    /// - compared with a password: `password.equals("..")`, or hashed into one:
+    ///   `passwordEncoder.encode("..")`;
     /// - anywhere, when the literal has the shape of a known credential: an AWS access
     ///   key id, a GitHub, Slack or Stripe token, a private key, a URL with a password.
     ///
-    /// Placeholders (`"changeme"`, `"<password>"`, `"${DB_PASSWORD}"`), empty strings,
+    /// Placeholders (`"<password>"`, `"your-api-key"`, `"${DB_PASSWORD}"`), empty strings,
     /// environment-variable names and property keys are not reported.
     ///
     /// ## Why is this bad?

@@ -212,8 +212,17 @@ fn weak_generator<'t>(object: Node<'t>, scope: Node<'t>, cx: &Checker<'t>) -> Op
 fn weak_creation(node: Node<'_>, cx: &Checker<'_>) -> Option<String> {
     match node.kind() {
         "object_creation_expression" => {
-            let ty = simple_name(cx.text(node.child_by_field_name("type")?));
-            (ty == "Random" || ty == "SplittableRandom").then(|| format!("`new {ty}()`"))
+            let written = cx.text(node.child_by_field_name("type")?);
+            let ty = simple_name(written);
+            // A `Random` imported from another library is not `java.util.Random`.
+            let foreign = ty == "Random"
+                && !written.contains('.')
+                && cx
+                    .java()
+                    .import("Random")
+                    .is_some_and(|q| q != "java.util.Random");
+            (!foreign && (ty == "Random" || ty == "SplittableRandom"))
+                .then(|| format!("`new {ty}()`"))
         }
         "method_invocation" => {
             let is_current = cx.text(node.child_by_field_name("name")?) == "current"

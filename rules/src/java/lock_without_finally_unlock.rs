@@ -12,8 +12,10 @@ declare_rule! {
     ///
     /// The receiver's declared type is resolved (locals, parameters, fields), so
     /// `FileChannel.lock()` and other methods that happen to be called `lock` are not
-    /// reported. A method that only acquires a lock, and whose name says so
-    /// (`acquire()`, `lockAll()`), is taken to hand the lock to its caller.
+    /// reported. Not reported either: a method that only acquires a lock and whose name
+    /// says so (`acquire()`, `lockAll()`), which hands the lock to its caller; a method
+    /// that unlocks first and locks again (it releases a lock its caller holds); and
+    /// `lock(); state = x; unlock();`, where nothing in between can throw.
     ///
     /// ## Why is this bad?
     /// Unlike `synchronized`, an explicit lock is not released when an exception leaves

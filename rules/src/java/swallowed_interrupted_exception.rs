@@ -7,8 +7,11 @@ use crate::{Checker, Rule, ast, declare_rule};
 declare_rule! {
     /// ## What it does
     /// Checks for `catch` clauses that catch `InterruptedException`, alone or in a
-    /// multi-catch, and neither restore the interrupt (`Thread.currentThread().interrupt()`)
-    /// nor rethrow the exception.
+    /// multi-catch, and neither restore the interrupt (`Thread.currentThread().interrupt()`,
+    /// or a helper with `interrupt` in its name) nor rethrow it (`throw e`, or a new
+    /// `InterruptedException` or `InterruptedIOException`). Wrapping it in another
+    /// exception is reported. The "remember and re-interrupt later" idiom
+    /// (`interrupted = true;` and an `interrupt()` call after the loop) is recognised.
     ///
     /// It also checks `catch (Exception e)` and `catch (Throwable e)` around a direct call
     /// to `Thread.sleep`, `TimeUnit.*.sleep`, `await` or `awaitTermination` when no
