@@ -1,5 +1,6 @@
 use tree_sitter::Node;
 
+use crate::java::semantic;
 use crate::java::text::quote;
 use crate::{Checker, Rule, Span, ast, declare_rule};
 
@@ -110,46 +111,26 @@ impl Rule for EmptyCatchBlock {
 
 /// `try { call(); fail("expected ..."); } catch (X e) {}`: a test expecting the exception.
 fn try_ends_with_fail(cx: &Checker<'_>) -> bool {
-    let Some(try_statement) = cx.ancestors().next() else {
-        return false;
-    };
-    let Some(last) = try_statement
-        .child_by_field_name("body")
-        .and_then(|b| ast::named_children(b).into_iter().rev().find(|c| !c.kind().ends_with("comment")))
-    else {
-        return false;
-    };
-    last.kind() == "expression_statement"
-        && last.named_child(0).is_some_and(|call| {
-            call.kind() == "method_invocation"
-                && call
-                    .child_by_field_name("name")
-                    .is_some_and(|n| matches!(cx.text(n), "fail" | "shouldHaveThrown" | "failBecauseExceptionWasNotThrown"))
-        })
+    try_statements(cx).last().is_some_and(|last| {
+        semantic::is_call_statement(
+            *last,
+            &["fail", "shouldHaveThrown", "failBecauseExceptionWasNotThrown"],
+            cx.source(),
+        )
+    })
 }
 
 /// `try { in.close(); } catch (IOException e) {}`: a best-effort close, usually in a
 /// `finally`, where there is nothing left to do about a failure.
 fn try_only_closes(cx: &Checker<'_>) -> bool {
-    let Some(body) = cx
-        .ancestors()
+    matches!(try_statements(cx).as_slice(), [only] if semantic::is_call_statement(*only, &["close"], cx.source()))
+}
+
+/// The statements of the `try` block this catch clause belongs to.
+fn try_statements<'t>(cx: &Checker<'t>) -> Vec<Node<'t>> {
+    cx.ancestors()
         .next()
         .and_then(|t| t.child_by_field_name("body"))
-    else {
-        return false;
-    };
-    let statements: Vec<Node<'_>> = ast::named_children(body)
-        .into_iter()
-        .filter(|c| !c.kind().ends_with("comment"))
-        .collect();
-    let [only] = statements.as_slice() else {
-        return false;
-    };
-    only.kind() == "expression_statement"
-        && only.named_child(0).is_some_and(|call| {
-            call.kind() == "method_invocation"
-                && call
-                    .child_by_field_name("name")
-                    .is_some_and(|n| cx.text(n) == "close")
-        })
+        .map(semantic::statements)
+        .unwrap_or_default()
 }

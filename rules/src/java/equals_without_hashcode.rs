@@ -165,11 +165,7 @@ fn changes_equality(equals: Node<'_>, cx: &Checker<'_>) -> bool {
         // Abstract: subclasses must implement it.
         return false;
     };
-    let statements: Vec<Node<'_>> = ast::named_children(body)
-        .into_iter()
-        .filter(|s| !s.kind().ends_with("comment"))
-        .collect();
-    match statements.as_slice() {
+    match semantic::statements(body).as_slice() {
         [only] if only.kind() == "throw_statement" => false,
         [only] if only.kind() == "return_statement" => !only
             .named_child(0)

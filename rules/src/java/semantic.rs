@@ -342,6 +342,26 @@ pub fn scope_of<'t>(ancestors: impl Iterator<Item = Node<'t>>) -> Option<Node<'t
     None
 }
 
+/// The statements of a block, without its comments.
+pub fn statements(block: Node<'_>) -> Vec<Node<'_>> {
+    ast::named_children(block)
+        .into_iter()
+        .filter(|c| !c.kind().ends_with("comment"))
+        .collect()
+}
+
+/// Whether `statement` is a call statement, `x.name(..);`, to one of `names`.
+pub fn is_call_statement(statement: Node<'_>, names: &[&str], source: &str) -> bool {
+    statement.kind() == "expression_statement"
+        && statement.named_child(0).is_some_and(|call| {
+            call.kind() == "method_invocation"
+                && call
+                    .child_by_field_name("name")
+                    .and_then(|n| source.get(n.byte_range()))
+                    .is_some_and(|name| names.contains(&name))
+        })
+}
+
 /// The simple name of a type: `java.util.List<String>` → `List`, `Map.Entry` → `Entry`,
 /// `int` → `int`. Arrays have none.
 pub fn simple_type_name<'s>(ty: Node<'_>, source: &'s str) -> Option<&'s str> {
