@@ -9,6 +9,7 @@ use tree_sitter::{Node, TreeCursor};
 pub fn descendants(node: Node<'_>) -> Descendants<'_> {
     Descendants {
         cursor: node.walk(),
+        depth: 0,
         started: false,
         skip: false,
         done: false,
@@ -18,6 +19,8 @@ pub fn descendants(node: Node<'_>) -> Descendants<'_> {
 /// Iterator returned by [`descendants`]; [`Descendants::skip_children`] prunes a subtree.
 pub struct Descendants<'t> {
     cursor: TreeCursor<'t>,
+    /// How far below the start the cursor is; `TreeCursor::depth` counts it in O(depth).
+    depth: usize,
     started: bool,
     skip: bool,
     done: bool,
@@ -42,14 +45,16 @@ impl<'t> Iterator for Descendants<'t> {
             return Some(self.cursor.node());
         }
         if !std::mem::take(&mut self.skip) && self.cursor.goto_first_child() {
+            self.depth += 1;
             return Some(self.cursor.node());
         }
         // The cursor never leaves the subtree it was created on: at depth 0 it is on the root.
-        while self.cursor.depth() > 0 {
+        while self.depth > 0 {
             if self.cursor.goto_next_sibling() {
                 return Some(self.cursor.node());
             }
             self.cursor.goto_parent();
+            self.depth -= 1;
         }
         self.done = true;
         None
@@ -117,6 +122,89 @@ pub fn identifier_words(name: &str) -> Vec<String> {
     words
 }
 
+/// Pre-order traversal like [`descendants`] that also knows, for each node, its parent and
+/// the field it fills in that parent, without calling `Node::parent` (which walks down
+/// from the root on every call).
+pub fn walk(node: Node<'_>) -> Walk<'_> {
+    Walk {
+        cursor: node.walk(),
+        stack: Vec::new(),
+        started: false,
+        skip: false,
+        done: false,
+    }
+}
+
+/// One node visited by [`walk`].
+#[derive(Clone, Copy, Debug)]
+pub struct Step<'t> {
+    pub node: Node<'t>,
+    /// `None` for the node the walk started on.
+    pub parent: Option<Node<'t>>,
+    /// The grammar field `node` fills in `parent`, such as `"name"` or `"object"`.
+    pub field: Option<&'t str>,
+}
+
+/// Iterator returned by [`walk`].
+pub struct Walk<'t> {
+    cursor: TreeCursor<'t>,
+    /// Ancestors of the current node inside the walked subtree, outermost first.
+    stack: Vec<Node<'t>>,
+    started: bool,
+    skip: bool,
+    done: bool,
+}
+
+impl<'t> Walk<'t> {
+    /// Do not descend into the children of the node returned last.
+    pub fn skip_children(&mut self) {
+        self.skip = true;
+    }
+
+    /// The ancestors of the node returned last, nearest first, up to the walk's start.
+    pub fn ancestors(&self) -> impl Iterator<Item = Node<'t>> + '_ {
+        self.stack.iter().rev().copied()
+    }
+
+    fn step(&self) -> Step<'t> {
+        Step {
+            node: self.cursor.node(),
+            parent: self.stack.last().copied(),
+            field: self.cursor.field_name(),
+        }
+    }
+}
+
+impl<'t> Iterator for Walk<'t> {
+    type Item = Step<'t>;
+
+    fn next(&mut self) -> Option<Step<'t>> {
+        if self.done {
+            return None;
+        }
+        if !self.started {
+            self.started = true;
+            return Some(self.step());
+        }
+        let current = self.cursor.node();
+        if !std::mem::take(&mut self.skip) && self.cursor.goto_first_child() {
+            self.stack.push(current);
+            return Some(self.step());
+        }
+        // As in `Descendants`, the cursor never leaves the subtree it was created on; the
+        // stack holds one node per level below the start.
+        while !self.stack.is_empty() {
+            if self.cursor.goto_next_sibling() {
+                return Some(self.step());
+            }
+            self.cursor.goto_parent();
+            self.stack.pop();
+        }
+        self.done = true;
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +242,21 @@ mod tests {
         assert!(seen.contains(&"call"));
         assert!(!seen.contains(&"argument_list"));
         assert_eq!(seen.last(), Some(&"integer"));
+    }
+
+    #[test]
+    fn walk_reports_parents_and_fields_like_the_tree() {
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&tree_sitter_python::LANGUAGE.into())
+            .unwrap();
+        let tree = parser.parse("a = f(b)\nc = 1\n", None).unwrap();
+        let steps: Vec<_> = walk(tree.root_node()).collect();
+        assert_eq!(steps.len(), descendants(tree.root_node()).count());
+        for step in &steps {
+            assert_eq!(step.parent, step.node.parent());
+        }
+        let call = steps.iter().find(|s| s.node.kind() == "call").unwrap();
+        assert_eq!(call.field, Some("right"));
     }
 }

@@ -137,6 +137,147 @@ const NOT_A_SECRET_SUFFIX: &[&str] = &[
     "algorithm",
 ];
 
+/// Whether an identifier names a value that must be unpredictable to be safe: a secret
+/// (`password`, `apiKey`), or a salt, nonce, IV, one-time code, session id, CSRF token or
+/// key material (`resetCode`, `sessionId`, `aesKey`). Unlike [`is_secret_name`], an `id`
+/// can be one (`sessionId`); names that describe a use of randomness rather than a value
+/// (`tokenIndex`, `sessionTimeout`, `retryJitter`) are not.
+pub fn is_unpredictable_name(name: &str) -> bool {
+    let words = identifier_words(name);
+    let Some(last) = words.last() else {
+        return false;
+    };
+    let describes =
+        NOT_A_SECRET_SUFFIX.contains(&last.as_str()) && !matches!(last.as_str(), "id" | "ids");
+    if describes || NOT_UNPREDICTABLE_SUFFIX.contains(&last.as_str()) {
+        return false;
+    }
+    let has = |w: &str| words.iter().any(|x| x == w);
+    let pair = |a: &str, b: &str| words.windows(2).any(|p| p[0] == a && p[1] == b);
+    words
+        .iter()
+        .any(|w| SECRET_WORDS.contains(&w.as_str()) || UNPREDICTABLE_WORDS.contains(&w.as_str()))
+        || (has("pass") && !has("by"))
+        || KEY_QUALIFIERS
+            .iter()
+            .any(|q| pair(q, "key") || pair(q, "keys"))
+        || ONE_TIME_CODES.iter().any(|q| pair(q, "code"))
+}
+
+/// Values whose only job is to be unguessable.
+const UNPREDICTABLE_WORDS: &[&str] = &[
+    "salt",
+    "nonce",
+    "iv",
+    "otp",
+    "totp",
+    "hotp",
+    "csrf",
+    "xsrf",
+    "captcha",
+    "pin",
+    "passcode",
+    "session",
+    "sessionid",
+    "jsessionid",
+    "challenge",
+    "auth",
+    "authcode",
+    "cookie",
+    "apikey",
+    "secretkey",
+    "privatekey",
+    "accesskey",
+    "sessionkey",
+    "keypair",
+];
+
+/// Words that make `<word> key` key material rather than a map or cache key.
+const KEY_QUALIFIERS: &[&str] = &[
+    "api",
+    "access",
+    "private",
+    "secret",
+    "signing",
+    "encryption",
+    "auth",
+    "master",
+    "session",
+    "aes",
+    "des",
+    "hmac",
+    "mac",
+    "crypto",
+    "cipher",
+    "symmetric",
+    "shared",
+    "wrapping",
+    "data",
+    "content",
+];
+
+/// Words that make `<word> code` a one-time code.
+const ONE_TIME_CODES: &[&str] = &[
+    "verification",
+    "verify",
+    "activation",
+    "confirmation",
+    "confirm",
+    "reset",
+    "recovery",
+    "invite",
+    "invitation",
+    "access",
+    "auth",
+    "login",
+    "security",
+    "otp",
+    "sms",
+    "email",
+    "mfa",
+    "twofa",
+    "backup",
+];
+
+/// Last words that make a name describe how randomness is used, not a secret value.
+const NOT_UNPREDICTABLE_SUFFIX: &[&str] = &[
+    "index",
+    "idx",
+    "position",
+    "pos",
+    "offset",
+    "delay",
+    "interval",
+    "jitter",
+    "backoff",
+    "retry",
+    "retries",
+    "attempt",
+    "attempts",
+    "percent",
+    "percentage",
+    "ratio",
+    "probability",
+    "chance",
+    "weight",
+    "sample",
+    "seconds",
+    "secs",
+    "millis",
+    "ms",
+    "duration",
+    "period",
+    "counter",
+    "bucket",
+    "shard",
+    "partition",
+    "slot",
+    "color",
+    "colour",
+    "width",
+    "height",
+];
+
 /// Whether `value`, bound to the secret-sounding `name`, looks like a real secret rather
 /// than a placeholder or a reference to where the secret lives.
 pub fn is_plausible_secret(name: &str, value: &str) -> bool {
@@ -245,6 +386,39 @@ mod tests {
             "user",
         ] {
             assert!(!is_secret_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn unpredictable_names_are_recognised() {
+        for name in [
+            "sessionId",
+            "resetToken",
+            "salt",
+            "ivBytes",
+            "CSRF_TOKEN",
+            "generatePassword",
+            "aesKey",
+            "verificationCode",
+            "otp",
+            "nonce",
+            "JSESSIONID",
+        ] {
+            assert!(is_unpredictable_name(name), "{name}");
+        }
+        for name in [
+            "requestId",
+            "tokenIndex",
+            "sessionTimeout",
+            "retryJitter",
+            "cacheKey",
+            "key",
+            "statusCode",
+            "diceRoll",
+            "bypass",
+            "passwordLength",
+        ] {
+            assert!(!is_unpredictable_name(name), "{name}");
         }
     }
 

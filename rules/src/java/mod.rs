@@ -1,7 +1,19 @@
 //! Java rules, one file each, and the compilation-unit facts they share.
 
 pub mod semantic;
+pub mod text;
 
 crate::register_rules! {
     weak_hash::WeakHash,
+    string_reference_comparison::StringReferenceComparison,
+    empty_catch_block::EmptyCatchBlock,
+    equals_without_hashcode::EqualsWithoutHashcode,
+    swallowed_interrupted_exception::SwallowedInterruptedException,
+    lock_without_finally_unlock::LockWithoutFinallyUnlock,
+    weak_cipher::WeakCipher,
+    insecure_random::InsecureRandom,
+    hardcoded_credentials::HardcodedCredentials,
+    command_injection::CommandInjection,
+    sql_injection::SqlInjection,
+    resource_leak::ResourceLeak,
 }
