@@ -12,4 +12,7 @@ crate::register_rules! {
     code_injection::CodeInjection,
     command_injection::CommandInjection,
     insecure_temp_file::InsecureTempFile,
+    unsafe_deserialization::UnsafeDeserialization,
+    certificate_validation_disabled::CertificateValidationDisabled,
+    request_without_timeout::RequestWithoutTimeout,
 }
