@@ -135,6 +135,12 @@ const NOT_A_SECRET_SUFFIX: &[&str] = &[
     "characters",
     "age",
     "algorithm",
+    "help",
+    "description",
+    "method",
+    "methods",
+    "tooltip",
+    "caption",
 ];
 
 /// Whether `value`, bound to the secret-sounding `name`, looks like a real secret rather
@@ -157,6 +163,23 @@ pub fn is_plausible_secret(name: &str, value: &str) -> bool {
         return false;
     }
     !PLACEHOLDER.as_ref().is_some_and(|re| re.is_match(value))
+        && !is_prose(value)
+        && !is_snake_case_identifier(value)
+}
+
+/// A sentence rather than a credential: three or more words, as in a message or a
+/// label (`"The two password fields didn't match."`).
+fn is_prose(value: &str) -> bool {
+    value.split_whitespace().count() >= 3
+}
+
+/// `access_token`, `client_secret_basic`: the name of a field or a mode, not a secret.
+fn is_snake_case_identifier(value: &str) -> bool {
+    value.contains('_')
+        && !value.starts_with('_')
+        && !value.ends_with('_')
+        && !value.contains("__")
+        && value.chars().all(|c| c.is_ascii_lowercase() || c == '_')
 }
 
 /// Values that are placeholders, templates, environment-variable names, property keys,
@@ -171,7 +194,7 @@ static PLACEHOLDER: LazyLock<Option<Regex>> = LazyLock::new(|| {
         | ^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$          # a property key: db.password
         | ^(/|\./|~/)[^\s]*$                          # a path
         | ^https?://[^@\s]*$                          # a URL without credentials
-        | (?i)^(your|my|the|some|enter|insert|replace|put|change|todo|fixme|dummy|example|sample|test|fake|placeholder|none|null|nil|undefined|redacted|hidden|secret|password|token)([\s_-].*)?$
+        | (?i)^(your|my|the|some|enter|insert|replace|put|change|changeme|changeit|todo|fixme|dummy|example|sample|test|fake|placeholder|none|null|nil|undefined|redacted|hidden|secret|password|token)([\s_-].*)?$
         ",
     )
     .ok()
@@ -243,6 +266,8 @@ mod tests {
             "bypass",
             "keyboard",
             "user",
+            "password_help",
+            "token_endpoint_auth_method",
         ] {
             assert!(!is_secret_name(name), "{name}");
         }
@@ -271,6 +296,9 @@ mod tests {
             "password",
             "todo_replace_me",
             "your-token-here",
+            "The two password fields didn't match.",
+            "client_secret_basic",
+            "changeme",
         ] {
             assert!(!is_plausible_secret("password", value), "{value}");
         }

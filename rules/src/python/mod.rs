@@ -15,4 +15,5 @@ crate::register_rules! {
     unsafe_deserialization::UnsafeDeserialization,
     certificate_validation_disabled::CertificateValidationDisabled,
     request_without_timeout::RequestWithoutTimeout,
+    hardcoded_secret::HardcodedSecret,
 }
