@@ -16,4 +16,6 @@ crate::register_rules! {
     certificate_validation_disabled::CertificateValidationDisabled,
     request_without_timeout::RequestWithoutTimeout,
     hardcoded_secret::HardcodedSecret,
+    sql_injection::SqlInjection,
+    resource_leak::ResourceLeak,
 }
