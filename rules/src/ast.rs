@@ -9,6 +9,7 @@ use tree_sitter::{Node, TreeCursor};
 pub fn descendants(node: Node<'_>) -> Descendants<'_> {
     Descendants {
         cursor: node.walk(),
+        depth: 0,
         started: false,
         skip: false,
         done: false,
@@ -18,6 +19,9 @@ pub fn descendants(node: Node<'_>) -> Descendants<'_> {
 /// Iterator returned by [`descendants`]; [`Descendants::skip_children`] prunes a subtree.
 pub struct Descendants<'t> {
     cursor: TreeCursor<'t>,
+    /// How far below the starting node the cursor is. Counted here because
+    /// `TreeCursor::depth` walks the cursor's whole stack on every call.
+    depth: usize,
     started: bool,
     skip: bool,
     done: bool,
@@ -42,14 +46,16 @@ impl<'t> Iterator for Descendants<'t> {
             return Some(self.cursor.node());
         }
         if !std::mem::take(&mut self.skip) && self.cursor.goto_first_child() {
+            self.depth += 1;
             return Some(self.cursor.node());
         }
         // The cursor never leaves the subtree it was created on: at depth 0 it is on the root.
-        while self.cursor.depth() > 0 {
+        while self.depth > 0 {
             if self.cursor.goto_next_sibling() {
                 return Some(self.cursor.node());
             }
             self.cursor.goto_parent();
+            self.depth -= 1;
         }
         self.done = true;
         None

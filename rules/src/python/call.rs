@@ -11,7 +11,21 @@ use crate::ast;
 /// The last name of the called expression: `run` for `subprocess.run(...)` and for
 /// `run(...)`. Rules compare it before resolving anything, to stay cheap on every call.
 pub fn callee_name<'s>(call: Node<'_>, source: &'s str) -> Option<&'s str> {
-    let function = call.child_by_field_name("function")?;
+    // Every rule on `call` asks this first, for every call in the file, so the common
+    // shapes `name` and `a.b.name` are read from the callee's text; anything else
+    // (spaces, comments, subscripts, non-ASCII names) goes through the tree.
+    let function = call.child(0)?;
+    let text = source.get(function.byte_range())?;
+    let dotted = text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+    if dotted && !text.starts_with(|c: char| c.is_ascii_digit()) {
+        return text.rsplit('.').next().filter(|name| !name.is_empty());
+    }
+    callee_name_from_tree(function, source)
+}
+
+fn callee_name_from_tree<'s>(function: Node<'_>, source: &'s str) -> Option<&'s str> {
     let name = match function.kind() {
         "identifier" => function,
         "attribute" => function.child_by_field_name("attribute")?,
@@ -111,6 +125,22 @@ mod tests {
             .unwrap();
         let text = |n: Option<Node<'_>>| n.map(|n| &source[n.byte_range()]);
         assert_eq!(callee_name(call, source), Some("f"));
+        for (code, name) in [
+            ("a.b.run(x)", Some("run")),
+            ("run (x)", Some("run")),
+            ("a . b(x)", Some("b")),
+            ("x[0].close()", Some("close")),
+            ("'{}'.format(x)", Some("format")),
+            ("f(x)(y)", None),
+            ("requests.Session().get(u)", Some("get")),
+            ("émettre(x)", Some("émettre")),
+        ] {
+            let tree = parser.parse(code, None).unwrap();
+            let call = ast::descendants(tree.root_node())
+                .find(|n| n.kind() == "call")
+                .unwrap();
+            assert_eq!(callee_name(call, code), name, "{code}");
+        }
         assert_eq!(text(positional(call, 1)), Some("b"));
         assert_eq!(text(positional(call, 2)), None);
         assert_eq!(text(keyword(call, "c", source)), Some("1"));

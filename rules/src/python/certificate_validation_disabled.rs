@@ -45,7 +45,7 @@ declare_rule! {
         severity: Error,
         cwe: [295],
         precision: High,
-        kinds: ["call", "assignment"],
+        kinds: ["call", "keyword_argument", "assignment"],
         fix: "Keep certificate validation on; for a private CA, pass the path of its CA bundle",
     }
 }
@@ -72,58 +72,77 @@ impl Rule for CertificateValidationDisabled {
     fn check<'t>(&self, node: Node<'t>, cx: &Checker<'t>) {
         match node.kind() {
             "call" => check_call(node, cx),
+            "keyword_argument" => check_keyword(node, cx),
             _ => check_assignment(node, cx),
         }
     }
 }
 
 fn check_call<'t>(node: Node<'t>, cx: &Checker<'t>) {
-    if call::callee_name(node, cx.source()) == Some("_create_unverified_context") {
-        if cx.python().resolve_call(node).as_deref() == Some("ssl._create_unverified_context") {
-            cx.report(node, "`ssl._create_unverified_context()` makes a TLS context that accepts any certificate")
-                .help("Use `ssl.create_default_context()`, with `cafile=` for a private CA");
-        }
+    if call::callee_name(node, cx.source()) == Some("_create_unverified_context")
+        && cx.python().resolve_call(node).as_deref() == Some("ssl._create_unverified_context")
+    {
+        cx.report(
+            node,
+            "`ssl._create_unverified_context()` makes a TLS context that accepts any certificate",
+        )
+        .help("Use `ssl.create_default_context()`, with `cafile=` for a private CA");
+    }
+}
+
+/// `verify=False`, `ssl=False`, `cert_reqs=CERT_NONE` in the arguments of a call.
+fn check_keyword<'t>(argument: Node<'t>, cx: &Checker<'t>) {
+    let (Some(keyword), Some(value)) = (
+        argument.child_by_field_name("name"),
+        argument.child_by_field_name("value"),
+    ) else {
+        return;
+    };
+    let keyword = cx.text(keyword);
+    if !matches!(keyword, "verify" | "ssl" | "verify_ssl" | "cert_reqs") {
         return;
     }
-    for argument in call::arguments(node) {
-        if argument.kind() != "keyword_argument" {
-            continue;
-        }
-        let (Some(keyword), Some(value)) = (
-            argument.child_by_field_name("name"),
-            argument.child_by_field_name("value"),
-        ) else {
-            continue;
-        };
-        let keyword = cx.text(keyword);
-        match keyword {
-            "verify" if value.kind() == "false" => {
-                if let Some(api) = client_api(node, cx, VERIFY_PACKAGES) {
-                    cx.report(
-                        argument,
-                        format!("`verify=False` turns off TLS certificate validation for `{api}`"),
-                    )
-                    .help("Remove `verify=False`; for a private CA pass `verify=\"/path/to/ca-bundle.pem\"`");
-                }
-            }
-            "ssl" | "verify_ssl" if value.kind() == "false" => {
-                if let Some(api) = client_api(node, cx, &["aiohttp"]) {
-                    cx.report(
-                        argument,
-                        format!("`{keyword}=False` turns off TLS certificate validation for `{api}`"),
-                    )
-                    .help("Remove it; for a private CA pass `ssl=ssl.create_default_context(cafile=...)`");
-                }
-            }
-            "cert_reqs" if is_cert_none(value, cx) => {
+    // A keyword argument sits in an argument list, directly under its call.
+    let mut ancestors = cx.ancestors();
+    let Some(node) = ancestors
+        .next()
+        .filter(|list| list.kind() == "argument_list")
+        .and_then(|_| ancestors.next())
+        .filter(|call| call.kind() == "call")
+    else {
+        return;
+    };
+    match keyword {
+        "verify" if value.kind() == "false" => {
+            if let Some(api) = client_api(node, cx, VERIFY_PACKAGES) {
                 cx.report(
                     argument,
-                    "`cert_reqs=CERT_NONE` accepts any certificate the server presents",
+                    format!("`verify=False` turns off TLS certificate validation for `{api}`"),
                 )
-                .help("Use `cert_reqs=\"CERT_REQUIRED\"` (the default) with a CA bundle");
+                .help(
+                    "Remove `verify=False`; for a private CA pass `verify=\"/path/to/ca-bundle.pem\"`",
+                );
             }
-            _ => {}
         }
+        "ssl" | "verify_ssl" if value.kind() == "false" => {
+            if let Some(api) = client_api(node, cx, &["aiohttp"]) {
+                cx.report(
+                    argument,
+                    format!("`{keyword}=False` turns off TLS certificate validation for `{api}`"),
+                )
+                .help(
+                    "Remove it; for a private CA pass `ssl=ssl.create_default_context(cafile=...)`",
+                );
+            }
+        }
+        "cert_reqs" if is_cert_none(value, cx) => {
+            cx.report(
+                argument,
+                "`cert_reqs=CERT_NONE` accepts any certificate the server presents",
+            )
+            .help("Use `cert_reqs=\"CERT_REQUIRED\"` (the default) with a CA bundle");
+        }
+        _ => {}
     }
 }
 
