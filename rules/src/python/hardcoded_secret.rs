@@ -83,7 +83,8 @@ impl Rule for HardcodedSecret {
                         .map(|a| cx.text(a).to_string()),
                     "subscript" => left
                         .child_by_field_name("subscript")
-                        .and_then(|key| cx.python().constant_str(key)),
+                        .and_then(|key| string_value(key, cx.source()))
+                        .map(str::to_string),
                     _ => None,
                 };
                 if let Some(name) = name {
@@ -103,9 +104,9 @@ impl Rule for HardcodedSecret {
                 if let (Some(key), Some(value)) = (
                     node.child_by_field_name("key"),
                     node.child_by_field_name("value"),
-                ) && let Some(name) = cx.python().constant_str(key)
+                ) && let Some(name) = string_value(key, cx.source())
                 {
-                    check_binding(&name, value, "is set to", cx);
+                    check_binding(name, value, "is set to", cx);
                 }
             }
             _ => check_comparison(node, cx),
@@ -126,38 +127,45 @@ fn check_literal(string: Node<'_>, cx: &Checker<'_>) {
     .help("Revoke it, then load it at run time from the environment or a secret manager");
 }
 
-/// [`secrets::known_secret`], except for URLs whose "password" is a placeholder
+/// [`secrets::known_secret`], except for URLs whose passwords are all placeholders
 /// (`postgres://user:password@localhost/db` in a docstring).
 fn known_secret(value: &str) -> Option<secrets::KnownSecret> {
     let known = secrets::known_secret(value)?;
-    if let Some(password) = url_password(value)
-        && !secrets::is_plausible_secret("password", password)
+    let mut passwords = url_passwords(value).peekable();
+    if passwords.peek().is_some()
+        && passwords.all(|password| {
+            PASSWORD_WORDS
+                .iter()
+                .any(|name| !secrets::is_plausible_secret(name, password))
+        })
     {
         return None;
     }
     Some(known)
 }
 
-/// The password of the first `scheme://user:password@host` in `value`.
-fn url_password(value: &str) -> Option<&str> {
-    let (_, after_scheme) = value.split_once("://")?;
-    let authority = after_scheme.split(['/', ' ', '\n']).next()?;
-    let (credentials, _) = authority.rsplit_once('@')?;
-    let (_, password) = credentials.split_once(':')?;
-    Some(password)
+/// Names a placeholder password in an example URL is often spelled after.
+const PASSWORD_WORDS: &[&str] = &["password", "passwd", "secret", "pass", "pwd"];
+
+/// The password of every `scheme://user:password@host` in `value`.
+fn url_passwords(value: &str) -> impl Iterator<Item = &str> {
+    value.split("://").skip(1).filter_map(|after_scheme| {
+        let authority = after_scheme.split(['/', ' ', '\n', '"', '\'']).next()?;
+        let (credentials, _) = authority.rsplit_once('@')?;
+        let (_, password) = credentials.split_once(':')?;
+        Some(password)
+    })
 }
 
 /// The text between a string's quotes, interpolations included.
 fn string_content<'t>(string: Node<'_>, cx: &Checker<'t>) -> &'t str {
-    let mut start = string.start_byte();
-    let mut end = string.end_byte();
-    for child in ast::named_children(string) {
-        match child.kind() {
-            "string_start" => start = child.end_byte(),
-            "string_end" => end = child.start_byte(),
-            _ => {}
-        }
-    }
+    // A string's first child is `string_start` and its last `string_end`.
+    let start = string
+        .child(0)
+        .map_or(string.start_byte(), |first| first.end_byte());
+    let end = string
+        .child(string.child_count().saturating_sub(1))
+        .map_or(string.end_byte(), |last| last.start_byte());
     cx.source().get(start..end.max(start)).unwrap_or_default()
 }
 
@@ -192,20 +200,21 @@ fn literal_value(value: Node<'_>, cx: &Checker<'_>) -> Option<String> {
     }
 }
 
-/// `if password == "hunter2":`: a hard-coded password check.
+/// `if password == "hunter2":`: a hard-coded password check. Only password and secret
+/// names: `token == "lambda"` is what a parser compares its tokens with.
 fn check_comparison(node: Node<'_>, cx: &Checker<'_>) {
-    let operands: Vec<_> = ast::named_children(node)
-        .into_iter()
-        .filter(|n| n.kind() != "comment")
-        .collect();
-    let mut cursor = node.walk();
-    let equality = node
-        .children_by_field_name("operators", &mut cursor)
-        .all(|op| matches!(op.kind(), "==" | "!="));
-    if !equality || operands.len() != 2 {
+    // `a == b`: exactly three children, the operator in the middle.
+    if node.child_count() != 3 {
         return;
     }
-    for (name, value) in [(operands[0], operands[1]), (operands[1], operands[0])] {
+    let (Some(left), Some(operator), Some(right)) = (node.child(0), node.child(1), node.child(2))
+    else {
+        return;
+    };
+    if !matches!(operator.kind(), "==" | "!=") {
+        return;
+    }
+    for (name, value) in [(left, right), (right, left)] {
         let name = match name.kind() {
             "identifier" => name,
             "attribute" => match name.child_by_field_name("attribute") {
@@ -214,7 +223,13 @@ fn check_comparison(node: Node<'_>, cx: &Checker<'_>) {
             },
             _ => continue,
         };
-        check_binding(cx.text(name), value, "is compared with", cx);
+        let name = cx.text(name);
+        let is_password = ast::identifier_words(name)
+            .iter()
+            .any(|w| w.starts_with("pass") || w == "pwd" || w == "secret");
+        if is_password {
+            check_binding(name, value, "is compared with", cx);
+        }
     }
 }
 

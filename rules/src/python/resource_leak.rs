@@ -15,7 +15,8 @@ declare_rule! {
     ///   can raise, outside a `finally` block.
     ///
     /// A resource is fine when it is opened in a `with` statement, later used as
-    /// `with f:`, wrapped in `contextlib.closing`, closed in a `finally` block, or when
+    /// `with f:`, wrapped in `contextlib.closing`, closed in a `finally` block or by a
+    /// registered cleanup (`self.addCleanup(f.close)`), or when
     /// it escapes the function: returned, yielded, stored on an object or in a
     /// container, or passed to another function that may keep it. `with
     /// sqlite3.connect(...)` is reported: that block ends the transaction but does not
@@ -135,8 +136,18 @@ impl Rule for ResourceLeak {
                 return;
             }
             Usage::Inline(how) => how,
-            Usage::Named(name, function) => {
-                match named_usage(name, function, constructor != "sqlite3.connect", cx) {
+            Usage::Named {
+                name,
+                function,
+                statement,
+            } => {
+                match named_usage(
+                    name,
+                    function,
+                    statement,
+                    constructor != "sqlite3.connect",
+                    cx,
+                ) {
                     Some(leak) => leak,
                     None => return,
                 }
@@ -174,8 +185,12 @@ enum Usage<'t> {
     SqliteWith,
     /// Used in place, so nothing can close it.
     Inline(Leak),
-    /// Bound to a local name of this function.
-    Named(&'t str, Node<'t>),
+    /// Bound to a local name of `function` by the assignment `statement`.
+    Named {
+        name: &'t str,
+        function: Node<'t>,
+        statement: Node<'t>,
+    },
 }
 
 enum Leak {
@@ -223,7 +238,8 @@ fn usage<'t>(node: Node<'t>, cx: &Checker<'t>) -> Usage<'t> {
             let method = parent
                 .child_by_field_name("attribute")
                 .map_or("", |a| cx.text(a));
-            if matches!(method, "close" | "__enter__") {
+            // `detach()` hands the descriptor to the caller.
+            if matches!(method, "close" | "__enter__" | "detach") {
                 Usage::Managed
             } else {
                 Usage::Inline(Leak::MethodCalled(method.to_string()))
@@ -266,6 +282,9 @@ fn usage<'t>(node: Node<'t>, cx: &Checker<'t>) -> Usage<'t> {
             if left.kind() != "identifier" {
                 return Usage::Escapes;
             }
+            let Some(statement) = ancestors.next() else {
+                return Usage::Escapes;
+            };
             // Only function locals: a module-level resource lives as long as the program.
             let function = ancestors.find(|a| {
                 matches!(
@@ -274,7 +293,11 @@ fn usage<'t>(node: Node<'t>, cx: &Checker<'t>) -> Usage<'t> {
                 )
             });
             match function {
-                Some(f) if f.kind() == "function_definition" => Usage::Named(cx.text(left), f),
+                Some(function) if function.kind() == "function_definition" => Usage::Named {
+                    name: cx.text(left),
+                    function,
+                    statement,
+                },
                 _ => Usage::Escapes,
             }
         }
@@ -288,6 +311,7 @@ fn usage<'t>(node: Node<'t>, cx: &Checker<'t>) -> Usage<'t> {
 fn named_usage(
     name: &str,
     function: Node<'_>,
+    open_statement: Node<'_>,
     with_closes: bool,
     cx: &Checker<'_>,
 ) -> Option<Leak> {
@@ -297,6 +321,9 @@ fn named_usage(
     let mut nested_until = 0;
     let mut closed_on_error = false;
     let mut closed = false;
+    // A close right after the open (next statement, or the `else:` of a `try` around
+    // the open) leaves nothing in between that could raise.
+    let mut closed_at_once = false;
     let is_name = |n: Node<'_>| n.kind() == "identifier" && cx.text(n) == name;
     let inside = |blocks: &[(usize, usize)], n: Node<'_>| {
         blocks
@@ -340,16 +367,31 @@ fn named_usage(
                     if inside(&finally_blocks, node) {
                         return None;
                     }
+                    if node
+                        .parent()
+                        .is_some_and(|statement| follows(open_statement, statement))
+                    {
+                        closed_at_once = true;
+                    }
                     if inside(&except_blocks, node) {
                         closed_on_error = true;
                     } else {
                         closed = true;
                     }
                 }
-                let passed = call::argument_values(node)
-                    .into_iter()
-                    .any(|a| flows(a, &is_name));
-                if passed {
+                let arguments = call::argument_values(node);
+                // `self.addCleanup(f.close)`, `atexit.register(f.close)`, `stack.callback(f.close)`:
+                // the close is registered to run however the function ends.
+                let registers_close = arguments.iter().any(|a| {
+                    a.kind() == "attribute"
+                        && a.child_by_field_name("object").is_some_and(is_name)
+                        && a.child_by_field_name("attribute")
+                            .is_some_and(|m| cx.text(m) == "close")
+                });
+                if registers_close {
+                    return None;
+                }
+                if arguments.into_iter().any(|a| flows(a, &is_name)) {
                     let borrowed = cx
                         .python()
                         .resolve_call(node)
@@ -378,10 +420,45 @@ fn named_usage(
         }
     }
     match (closed, closed_on_error) {
+        (true, _) if closed_at_once => None,
         (true, true) => None,
         (true, false) => Some(Leak::HappyPath(name.to_string())),
         (false, _) => Some(Leak::NeverClosed(name.to_string())),
     }
+}
+
+/// Whether `second` is the statement that runs right after `first`: its next sibling,
+/// or the first statement of the `else:` of a `try` whose body ends with `first`.
+fn follows(first: Node<'_>, second: Node<'_>) -> bool {
+    fn next(node: Node<'_>) -> Option<Node<'_>> {
+        let mut sibling = node.next_named_sibling();
+        while let Some(s) = sibling.filter(|s| s.kind() == "comment") {
+            sibling = s.next_named_sibling();
+        }
+        sibling
+    }
+    if next(first).is_some_and(|n| n.id() == second.id()) {
+        return true;
+    }
+    if next(first).is_some() {
+        return false;
+    }
+    let Some(body) = first.parent().filter(|b| b.kind() == "block") else {
+        return false;
+    };
+    let Some(statement) = body.parent().filter(|t| t.kind() == "try_statement") else {
+        return false;
+    };
+    ast::named_children(statement)
+        .into_iter()
+        .find(|c| c.kind() == "else_clause")
+        .and_then(|clause| clause.child_by_field_name("body"))
+        .and_then(|block| {
+            ast::named_children(block)
+                .into_iter()
+                .find(|s| s.kind() != "comment")
+        })
+        .is_some_and(|s| s.id() == second.id())
 }
 
 /// Whether `value` is the name, or a container or conditional holding it, so that

@@ -9,6 +9,7 @@
 //! Everything is flow-insensitive: a name is judged by all of its bindings in its scope.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use tree_sitter::Node;
 
@@ -40,7 +41,9 @@ pub enum Binding<'t> {
     With(Node<'t>),
     /// `def name` or `class name`; holds the definition.
     Definition(Node<'t>),
-    /// A loop target, an unpacked element, `except ... as name`: the value is unknown.
+    /// `for name in iterable`, in a loop or a comprehension; holds the iterable.
+    Iterate(Node<'t>),
+    /// An unpacked element, `except ... as name`: the value is unknown.
     Unknown(Node<'t>),
 }
 
@@ -87,8 +90,11 @@ impl<'t> Module<'t> {
             scopes: vec![Scope::new(ScopeKind::Module, 0, usize::MAX, None)],
             stack: vec![0],
         };
-        for node in ast::descendants(root) {
-            builder.visit(node);
+        let mut nodes = ast::descendants(root);
+        while let Some(node) = nodes.next() {
+            if builder.visit(node) == Descend::No {
+                nodes.skip_children();
+            }
         }
         Module {
             source,
@@ -248,8 +254,9 @@ impl<'t> Module<'t> {
     }
 
     /// Whether `expr` may evaluate to text that is not fixed by the file itself: anything
-    /// that reaches a parameter, a loop variable, an unknown call, an attribute or a
-    /// subscript of one. Names are followed through all of their assignments.
+    /// that reaches a parameter, an unknown call, an attribute or a subscript of one.
+    /// Names are followed through all of their assignments, and loop variables through
+    /// what they iterate over.
     ///
     /// Fixed values are literals, names bound only to fixed values, imported or undefined
     /// `UPPER_CASE` names and `UPPER_CASE` attributes of modules, classes and `self`
@@ -383,6 +390,12 @@ impl<'t> Module<'t> {
                         Binding::Assign(value) | Binding::Augment(value) => {
                             if followed.insert(value.id()) {
                                 parts.push(assigned_value(*value));
+                            }
+                        }
+                        // An element of a fixed sequence is fixed.
+                        Binding::Iterate(iterable) => {
+                            if followed.insert(iterable.id()) {
+                                parts.push(*iterable);
                             }
                         }
                         Binding::Import(_) if is_constant_name(name) => {}
@@ -637,6 +650,7 @@ const MAX_WORK: usize = 512;
 
 /// Calls whose result is a number.
 const NUMERIC: &[&str] = &[
+    "builtins.range",
     "builtins.int",
     "builtins.float",
     "builtins.len",
@@ -686,6 +700,106 @@ const STR_METHODS: &[&str] = &[
     "removesuffix",
 ];
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Descend {
+    Yes,
+    No,
+}
+
+/// What [`Builder::visit`] does with a node kind.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Binds names or opens a scope.
+    Binding,
+    /// An expression that binds nothing itself; skipped when its text cannot bind.
+    Expression,
+    Other,
+}
+
+/// Expressions longer than this are descended into rather than scanned, so that no
+/// text is scanned more than a bounded number of times however deep the nesting.
+const MAX_SCANNED_EXPRESSION: usize = 2048;
+
+/// Whether expression text may contain `lambda`, a comprehension's `for`, or `:=`.
+/// False positives only cost a descent.
+fn may_bind(text: &[u8]) -> bool {
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    text.windows(2).enumerate().any(|(i, pair)| match pair {
+        b":=" => true,
+        b"la" => text.get(i..i + 6) == Some(b"lambda".as_slice()),
+        b"fo" => {
+            text.get(i + 2) == Some(&b'r')
+                && !i
+                    .checked_sub(1)
+                    .and_then(|p| text.get(p))
+                    .is_some_and(|&b| is_word(b))
+                && !text.get(i + 3).is_some_and(|&b| is_word(b))
+        }
+        _ => false,
+    })
+}
+
+/// [`Kind`] by kind id: comparing ids is much cheaper than comparing kind names.
+static KIND_TABLE: LazyLock<Vec<Kind>> = LazyLock::new(|| {
+    const EXPRESSIONS: &[&str] = &[
+        "call",
+        "argument_list",
+        "keyword_argument",
+        "attribute",
+        "subscript",
+        "binary_operator",
+        "comparison_operator",
+        "boolean_operator",
+        "not_operator",
+        "unary_operator",
+        "conditional_expression",
+        "parenthesized_expression",
+        "list",
+        "tuple",
+        "set",
+        "dictionary",
+        "pair",
+        "expression_list",
+        "string",
+        "concatenated_string",
+        "await",
+    ];
+    const BINDINGS: &[&str] = &[
+        "function_definition",
+        "lambda",
+        "class_definition",
+        "list_comprehension",
+        "set_comprehension",
+        "dictionary_comprehension",
+        "generator_expression",
+        "for_in_clause",
+        "for_statement",
+        "assignment",
+        "augmented_assignment",
+        "named_expression",
+        "with_item",
+        "except_clause",
+        "import_statement",
+        "import_from_statement",
+        "global_statement",
+        "nonlocal_statement",
+    ];
+    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    (0..language.node_kind_count())
+        .map(|id| {
+            let kind = u16::try_from(id)
+                .ok()
+                .filter(|&id| language.node_kind_is_named(id))
+                .and_then(|id| language.node_kind_for_id(id));
+            match kind {
+                Some(kind) if BINDINGS.contains(&kind) => Kind::Binding,
+                Some(kind) if EXPRESSIONS.contains(&kind) => Kind::Expression,
+                _ => Kind::Other,
+            }
+        })
+        .collect()
+});
+
 /// The one pass that records scopes and bindings.
 struct Builder<'t> {
     source: &'t str,
@@ -703,7 +817,25 @@ impl<'t> Builder<'t> {
         self.stack.last().copied().unwrap_or(0)
     }
 
-    fn visit(&mut self, node: Node<'t>) {
+    fn visit(&mut self, node: Node<'t>) -> Descend {
+        let kind = KIND_TABLE
+            .get(usize::from(node.kind_id()))
+            .copied()
+            .unwrap_or(Kind::Other);
+        match kind {
+            Kind::Other => return Descend::Yes,
+            Kind::Expression => {
+                // Only lambdas, comprehensions and `:=` bind names inside an expression;
+                // when its text has none, nothing below it binds anything.
+                let short = node.byte_range().len() <= MAX_SCANNED_EXPRESSION;
+                return if short && !may_bind(self.text(node).as_bytes()) {
+                    Descend::No
+                } else {
+                    Descend::Yes
+                };
+            }
+            Kind::Binding => {}
+        }
         // Pre-order: a node starting at or after a scope's end is outside it.
         while self.stack.len() > 1
             && self
@@ -743,7 +875,12 @@ impl<'t> Builder<'t> {
             }
             "for_in_clause" | "for_statement" => {
                 if let Some(left) = node.child_by_field_name("left") {
-                    self.bind_unknown(self.current(), left);
+                    match node.child_by_field_name("right") {
+                        Some(iterable) if left.kind() == "identifier" => {
+                            self.bind(self.current(), left, Binding::Iterate(iterable));
+                        }
+                        _ => self.bind_unknown(self.current(), left),
+                    }
                 }
             }
             "assignment" => {
@@ -828,6 +965,7 @@ impl<'t> Builder<'t> {
             }
             _ => {}
         }
+        Descend::Yes
     }
 
     fn open(&mut self, kind: ScopeKind, node: Node<'t>) -> usize {
@@ -1042,6 +1180,7 @@ const BUILTINS: &[&str] = &[
     "open",
     "ord",
     "print",
+    "range",
     "repr",
     "round",
     "set",
@@ -1088,6 +1227,38 @@ mod tests {
         ast::descendants(root)
             .find(|n| n.kind() == kind && &source[n.byte_range()] == text)
             .unwrap()
+    }
+
+    #[test]
+    fn only_lambdas_comprehensions_and_walrus_may_bind_in_expressions() {
+        for text in [
+            "f(lambda x: x)",
+            "[a for a in b]",
+            "g((m := re.match(p, s)))",
+            "f(x)for x in y",
+        ] {
+            assert!(may_bind(text.as_bytes()), "{text}");
+        }
+        for text in [
+            "f(x, y=1)",
+            "'{}'.format(before)",
+            "a[b] + c",
+            "platform.formats",
+        ] {
+            assert!(!may_bind(text.as_bytes()), "{text}");
+        }
+    }
+
+    #[test]
+    fn bindings_inside_expressions_are_still_found() {
+        let source = "x = f(lambda open: open('p'), [eval for eval in y])\nopen('q')\n";
+        let tree = parse(source);
+        let module = Module::build(tree.root_node(), source);
+        let calls: Vec<_> = ast::descendants(tree.root_node())
+            .filter(|n| n.kind() == "call")
+            .map(|n| module.resolve_call(n))
+            .collect();
+        assert_eq!(calls, [None, None, Some("builtins.open".to_string())]);
     }
 
     #[test]
@@ -1157,7 +1328,8 @@ def f(user, n):
     quoted = 'ls ' + shlex.quote(user)
     looped = ''
     for looped in user: pass
-    return fixed, also_fixed, grows, choice, quoted, looped
+    for each in ('a', BASE): pass
+    return fixed, also_fixed, grows, choice, quoted, looped, each
 ";
         let tree = parse(source);
         let root = tree.root_node();
@@ -1166,13 +1338,13 @@ def f(user, n):
             root,
             source,
             "expression_list",
-            "fixed, also_fixed, grows, choice, quoted, looped",
+            "fixed, also_fixed, grows, choice, quoted, looped, each",
         );
         let values: Vec<_> = ast::named_children(ret)
             .into_iter()
             .map(|n| module.is_dynamic(n))
             .collect();
-        assert_eq!(values, [false, false, true, false, true, true]);
+        assert_eq!(values, [false, false, true, false, true, true, false]);
         let last = ast::descendants(ret)
             .filter(|n| n.kind() == "identifier" && &source[n.byte_range()] == "quoted")
             .last()
