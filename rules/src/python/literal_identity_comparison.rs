@@ -140,3 +140,47 @@ fn literal_kind(node: Node<'_>, cx: &Checker<'_>) -> Option<Literal> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Describe, Language};
+
+    fn fixes(source: &str) -> Vec<Option<String>> {
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&tree_sitter_python::LANGUAGE.into())
+            .unwrap();
+        let tree = parser.parse(source, None).unwrap();
+        let cx = Checker::new(Language::Python, source, tree.root_node());
+        cx.set_rule(LiteralIdentityComparison.meta());
+        for node in ast::descendants(tree.root_node()) {
+            if node.kind() == "comparison_operator" {
+                LiteralIdentityComparison.check(node, &cx);
+            }
+        }
+        cx.into_findings()
+            .into_iter()
+            .map(|f| {
+                f.fix.map(|edit| {
+                    let mut fixed = source.to_string();
+                    fixed.replace_range(edit.start_byte..edit.end_byte, &edit.replacement);
+                    fixed
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn scalar_literals_get_an_equality_fix() {
+        assert_eq!(fixes("x is 'a'\n"), [Some("x == 'a'\n".to_string())]);
+        assert_eq!(fixes("x is not 404\n"), [Some("x != 404\n".to_string())]);
+    }
+
+    #[test]
+    fn containers_and_chains_get_no_fix() {
+        assert_eq!(fixes("x is []\n"), [None]);
+        assert_eq!(fixes("0 <= x is 0\n"), [None]);
+        assert!(fixes("x is None or x is True or x is ...\n").is_empty());
+    }
+}

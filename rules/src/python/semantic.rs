@@ -268,8 +268,10 @@ impl<'t> Module<'t> {
         self.is_dynamic_except(expr, &[])
     }
 
-    /// [`Module::is_dynamic`], with calls to the `sanitizers` (qualified names such as
-    /// `shlex.quote`) counted as fixed.
+    /// [`Module::is_dynamic`], with calls to the `sanitizers` counted as fixed: qualified
+    /// names such as `shlex.quote`, or `.name` for any function or method of that name
+    /// (`.quote_name` for `connection.ops.quote_name(table)`, or for `quote_name(table)`
+    /// after `quote_name = connection.ops.quote_name`).
     pub fn is_dynamic_except(&self, expr: Node<'_>, sanitizers: &[&str]) -> bool {
         let mut work = vec![(expr, 0)];
         let mut followed = HashSet::new();
@@ -440,6 +442,11 @@ impl<'t> Module<'t> {
         let Some(function) = node.child_by_field_name("function") else {
             return Parts::Dynamic;
         };
+        if let Some(name) = call::callee_name(node, self.source)
+            && sanitizers.iter().any(|s| s.strip_prefix('.') == Some(name))
+        {
+            return Parts::Fixed;
+        }
         let arguments = call::argument_values(node);
         if function.kind() == "attribute"
             && let Some(method) = function.child_by_field_name("attribute")
@@ -499,7 +506,13 @@ impl<'t> Module<'t> {
     /// them, `%` formatting, `.format()`, `.join()` or `+`), following names through all
     /// their assignments, including `+=`. `None` when every build in reach is constant,
     /// or when the value is passed through unchanged (a parameter, an unknown call).
-    pub fn dynamic_string_build(&self, expr: Node<'t>) -> Option<StringBuild<'t>> {
+    ///
+    /// Calls to `sanitizers` count as fixed, as in [`Module::is_dynamic_except`].
+    pub fn dynamic_string_build(
+        &self,
+        expr: Node<'t>,
+        sanitizers: &[&str],
+    ) -> Option<StringBuild<'t>> {
         let mut work = vec![(expr, 0)];
         let mut followed = HashSet::new();
         while let Some((node, depth)) = work.pop() {
@@ -549,7 +562,7 @@ impl<'t> Module<'t> {
                                 work.push((assigned_value(*value), depth + 1));
                             }
                             Binding::Augment(value) if followed.insert(value.id()) => {
-                                if self.is_dynamic(*value) {
+                                if self.is_dynamic_except(*value, sanitizers) {
                                     return Some(StringBuild {
                                         node: *value,
                                         how: Build::Concatenation,
@@ -565,7 +578,7 @@ impl<'t> Module<'t> {
                 _ => None,
             };
             if let Some(how) = how
-                && self.is_dynamic(node)
+                && self.is_dynamic_except(node, sanitizers)
             {
                 return Some(StringBuild { node, how });
             }
@@ -1381,7 +1394,7 @@ def f(user, n):
             .last()
             .unwrap();
         let _ = module.is_dynamic(x);
-        let _ = module.dynamic_string_build(x);
+        let _ = module.dynamic_string_build(x, &[]);
         let _ = module.constant_str(x);
     }
 }

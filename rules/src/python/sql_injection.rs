@@ -75,6 +75,20 @@ static SQL_WORDS: LazyLock<Option<Regex>> = LazyLock::new(|| {
     .ok()
 });
 
+/// Calls that make a value safe to paste into SQL: identifier quoting (Django's
+/// `connection.ops.quote_name`, psycopg's `quote_ident` and `sql.Identifier`) and
+/// psycopg's literal composition.
+const SANITIZERS: &[&str] = &[
+    ".quote_name",
+    ".quote_name_unless_alias",
+    ".quote_ident",
+    "psycopg2.extensions.quote_ident",
+    "psycopg2.sql.Identifier",
+    "psycopg2.sql.Literal",
+    "psycopg.sql.Identifier",
+    "psycopg.sql.Literal",
+];
+
 /// How a sink takes its SQL.
 struct Sink {
     /// Positional index and keyword of the SQL argument.
@@ -189,7 +203,7 @@ fn check_extra<'t>(node: Node<'t>, cx: &Checker<'t>) {
 }
 
 fn report_if_built<'t>(node: Node<'t>, sql: Node<'t>, sink: &Sink, cx: &Checker<'t>) {
-    let Some(build) = cx.python().dynamic_string_build(sql) else {
+    let Some(build) = cx.python().dynamic_string_build(sql, SANITIZERS) else {
         return;
     };
     if sink.needs_sql_words && !looks_like_sql(build.node, cx) {
