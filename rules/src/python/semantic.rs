@@ -18,7 +18,7 @@ use crate::python::call;
 
 /// What kind of block a scope is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ScopeKind {
+enum ScopeKind {
     Module,
     Function,
     Lambda,
@@ -139,13 +139,6 @@ impl<'t> Module<'t> {
         None
     }
 
-    /// The kind of the innermost scope around byte offset `at`.
-    pub fn scope_kind_at(&self, at: usize) -> ScopeKind {
-        self.scopes
-            .get(self.scope_at(at))
-            .map_or(ScopeKind::Module, |s| s.kind)
-    }
-
     fn scope_at(&self, at: usize) -> usize {
         let mut index = self
             .scopes
@@ -169,27 +162,30 @@ impl<'t> Module<'t> {
     /// `builtins.eval` for a builtin no scope rebinds. `None` for anything else, including
     /// names a parameter, assignment or definition shadows.
     pub fn resolve(&self, node: Node<'_>) -> Option<String> {
-        match node.kind() {
-            "identifier" => {
-                let name = self.source.get(node.byte_range())?;
-                match self.bindings_at(name, node.start_byte()) {
-                    Some(bindings) => bindings.iter().find_map(|b| match b {
-                        Binding::Import(qualified) => Some(qualified.clone()),
-                        _ => None,
-                    }),
-                    None => is_builtin(name).then(|| format!("builtins.{name}")),
-                }
-            }
-            "attribute" => {
-                let object = node.child_by_field_name("object")?;
-                let attribute = node.child_by_field_name("attribute")?;
-                let base = self.resolve(object)?;
-                let attribute = self.source.get(attribute.byte_range())?;
-                Some(format!("{base}.{attribute}"))
-            }
-            "parenthesized_expression" => self.resolve(ast::unparenthesize(node)),
-            _ => None,
+        // `a.b.c` is an attribute chain; it is walked, not recursed into, however long.
+        let mut attributes = Vec::new();
+        let mut root = ast::unparenthesize(node);
+        while root.kind() == "attribute" {
+            attributes.push(root.child_by_field_name("attribute")?);
+            root = ast::unparenthesize(root.child_by_field_name("object")?);
         }
+        if root.kind() != "identifier" {
+            return None;
+        }
+        let name = self.source.get(root.byte_range())?;
+        let mut qualified = match self.bindings_at(name, root.start_byte()) {
+            Some(bindings) => bindings.iter().find_map(|b| match b {
+                Binding::Import(qualified) => Some(qualified.clone()),
+                _ => None,
+            })?,
+            None if is_builtin(name) => format!("builtins.{name}"),
+            None => return None,
+        };
+        for attribute in attributes.iter().rev() {
+            qualified.push('.');
+            qualified.push_str(self.source.get(attribute.byte_range())?);
+        }
+        Some(qualified)
     }
 
     /// The qualified name of the function a `call` node calls.
@@ -282,7 +278,7 @@ impl<'t> Module<'t> {
                 // Too deep or too wide to judge: assume the worst.
                 return true;
             }
-            match self.parts(node, sanitizers, &mut followed) {
+            match self.parts(ast::unparenthesize(node), sanitizers, &mut followed) {
                 Parts::Fixed => {}
                 Parts::Dynamic => return true,
                 Parts::Of(parts) => work.extend(parts.into_iter().map(|p| (p, depth + 1))),
@@ -319,8 +315,13 @@ impl<'t> Module<'t> {
             | "not_operator"
             | "comparison_operator" => Parts::Fixed,
             "string" => Parts::Of(interpolations(node)),
-            "concatenated_string"
-            | "parenthesized_expression"
+            "concatenated_string" => Parts::Of(
+                ast::named_children(node)
+                    .into_iter()
+                    .flat_map(interpolations)
+                    .collect(),
+            ),
+            "parenthesized_expression"
             | "tuple"
             | "list"
             | "set"
@@ -1242,6 +1243,16 @@ mod tests {
             .unwrap()
     }
 
+    /// What every call in `source` resolves to, in source order.
+    fn resolved_calls(source: &str) -> Vec<Option<String>> {
+        let tree = parse(source);
+        let module = Module::build(tree.root_node(), source);
+        ast::descendants(tree.root_node())
+            .filter(|n| n.kind() == "call")
+            .map(|n| module.resolve_call(n))
+            .collect()
+    }
+
     #[test]
     fn only_lambdas_comprehensions_and_walrus_may_bind_in_expressions() {
         for text in [
@@ -1265,12 +1276,7 @@ mod tests {
     #[test]
     fn bindings_inside_expressions_are_still_found() {
         let source = "x = f(lambda open: open('p'), [eval for eval in y])\nopen('q')\n";
-        let tree = parse(source);
-        let module = Module::build(tree.root_node(), source);
-        let calls: Vec<_> = ast::descendants(tree.root_node())
-            .filter(|n| n.kind() == "call")
-            .map(|n| module.resolve_call(n))
-            .collect();
+        let calls = resolved_calls(source);
         assert_eq!(calls, [None, None, Some("builtins.open".to_string())]);
     }
 
@@ -1298,12 +1304,7 @@ class C:
     def m(self):
         open('f')
 ";
-        let tree = parse(source);
-        let module = Module::build(tree.root_node(), source);
-        let calls: Vec<_> = ast::descendants(tree.root_node())
-            .filter(|n| n.kind() == "call")
-            .map(|n| module.resolve_call(n))
-            .collect();
+        let calls = resolved_calls(source);
         assert_eq!(
             calls,
             [
@@ -1318,12 +1319,7 @@ class C:
     #[test]
     fn function_local_imports_resolve_only_inside_the_function() {
         let source = "def f():\n    import pickle as p\n    p.loads(b'')\n\np.loads(b'')\n";
-        let tree = parse(source);
-        let module = Module::build(tree.root_node(), source);
-        let calls: Vec<_> = ast::descendants(tree.root_node())
-            .filter(|n| n.kind() == "call")
-            .map(|n| module.resolve_call(n))
-            .collect();
+        let calls = resolved_calls(source);
         assert_eq!(calls, [Some("pickle.loads".to_string()), None]);
     }
 
@@ -1396,5 +1392,8 @@ def f(user, n):
         let _ = module.is_dynamic(x);
         let _ = module.dynamic_string_build(x, &[]);
         let _ = module.constant_str(x);
+
+        let chain = format!("import os\nos{}.system(x)\n", ".path".repeat(depth));
+        assert_eq!(resolved_calls(&chain).len(), 1);
     }
 }
