@@ -1,7 +1,7 @@
 use tree_sitter::Node;
 
 use crate::python::{call, quote};
-use crate::{Checker, Rule, declare_rule};
+use crate::{Checker, Rule, ast, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -60,9 +60,22 @@ impl Rule for CodeInjection {
             Some("builtins.exec") => "exec",
             _ => return,
         };
-        let Some(code) = call::argument(node, 0, "source", cx.source()) else {
+        let Some(mut code) = call::argument(node, 0, "source", cx.source()) else {
             return;
         };
+        // `exec(compile(source, filename, mode))` runs `source`.
+        if ast::unparenthesize(code).kind() == "call"
+            && call::callee_name(ast::unparenthesize(code), cx.source()) == Some("compile")
+            && cx
+                .python()
+                .resolve_call(ast::unparenthesize(code))
+                .as_deref()
+                == Some("builtins.compile")
+            && let Some(source) =
+                call::argument(ast::unparenthesize(code), 0, "source", cx.source())
+        {
+            code = source;
+        }
         if !cx.python().is_dynamic(code) {
             return;
         }

@@ -1,7 +1,7 @@
 use tree_sitter::Node;
 
 use crate::python::{call, quote};
-use crate::{Checker, Rule, declare_rule};
+use crate::{Checker, Rule, ast, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -11,7 +11,9 @@ declare_rule! {
     /// - `os.system`, `os.popen`, `subprocess.getoutput`, `subprocess.getstatusoutput`,
     ///   `commands.getoutput` and `asyncio.create_subprocess_shell`, which always use a
     ///   shell;
-    /// - `os.spawn*` and `os.exec*` starting `sh`, `bash` or another shell.
+    /// - a shell started directly with a script built at run time: `subprocess.run(["sh",
+    ///   "-c", script])`, `os.spawnlp(..., "bash", "bash", "-c", script)`, `os.execv`,
+    ///   `asyncio.create_subprocess_exec`.
     ///
     /// Commands that are constants, or whose variable parts go through `shlex.quote`, are
     /// fine.
@@ -66,6 +68,7 @@ const CALLEE_NAMES: &[&str] = &[
     "getoutput",
     "getstatusoutput",
     "create_subprocess_shell",
+    "create_subprocess_exec",
     "spawnl",
     "spawnle",
     "spawnlp",
@@ -138,10 +141,9 @@ impl Rule for CommandInjection {
             return;
         };
         let dynamic = |n: Node<'t>| cx.python().is_dynamic_except(n, SANITIZERS);
-        if SHELL_OPTIONAL.contains(&name.as_str()) {
-            if !call::keyword(node, "shell", cx.source()).is_some_and(|v| is_true(v, cx)) {
-                return;
-            }
+        let shell_keyword = call::keyword(node, "shell", cx.source());
+        if SHELL_OPTIONAL.contains(&name.as_str()) && shell_keyword.is_some_and(|v| is_true(v, cx))
+        {
             let Some(command) = call::argument(node, 0, "args", cx.source()) else {
                 return;
             };
@@ -155,7 +157,9 @@ impl Rule for CommandInjection {
                 )
                 .help("Pass a list of arguments and drop `shell=True`: `subprocess.run([\"prog\", arg])`; if a shell is required, quote each variable part with `shlex.quote`");
             }
-        } else if SHELL_ALWAYS.contains(&name.as_str()) {
+            return;
+        }
+        if SHELL_ALWAYS.contains(&name.as_str()) {
             let Some(command) = call::positional(node, 0)
                 .or_else(|| call::keyword(node, "cmd", cx.source()))
                 .or_else(|| call::keyword(node, "command", cx.source()))
@@ -172,37 +176,78 @@ impl Rule for CommandInjection {
                 )
                 .help("Use `subprocess.run([\"prog\", arg])` without a shell; if a shell is required, quote each variable part with `shlex.quote`");
             }
+            return;
+        }
+        // Programs started directly: only a shell given `-c` and a script is a concern.
+        let program_and_arguments = if SHELL_OPTIONAL.contains(&name.as_str()) {
+            call::argument(node, 0, "args", cx.source())
+                .map(ast::unparenthesize)
+                .filter(|a| matches!(a.kind(), "list" | "tuple"))
+                .map(elements)
+                .unwrap_or_default()
+        } else if name == "asyncio.create_subprocess_exec" {
+            positionals(node, 0)
         } else if let Some(function) = name.strip_prefix("os.")
             && (function.starts_with("spawn") || function.starts_with("exec"))
         {
-            let program_index = usize::from(function.starts_with("spawn"));
-            let Some(program) = call::positional(node, program_index) else {
-                return;
-            };
-            let is_shell = cx.python().constant_str(program).is_some_and(|p| {
-                let base = p.rsplit(['/', '\\']).next().unwrap_or(&p);
-                SHELLS.contains(&base.to_ascii_lowercase().as_str())
-            });
-            if !is_shell {
-                return;
-            }
-            let arguments: Vec<_> = call::arguments(node)
+            // `os.spawn*(mode, file, ...)`, `os.exec*(file, ...)`; argv lists flattened.
+            positionals(node, usize::from(function.starts_with("spawn")))
                 .into_iter()
-                .filter(|a| a.kind() != "keyword_argument")
-                .skip(program_index + 1)
-                .collect();
-            if let Some(argument) = arguments.into_iter().find(|a| dynamic(*a)) {
-                cx.report(
-                    node,
-                    format!(
-                        "`{name}` starts a shell with `{}`, which is not a constant",
-                        quote::short(cx.text(argument))
-                    ),
-                )
-                .help("Start the program itself with a list of arguments instead of going through a shell");
-            }
+                .flat_map(|a| match ast::unparenthesize(a).kind() {
+                    "list" | "tuple" => elements(ast::unparenthesize(a)),
+                    _ => vec![a],
+                })
+                .collect()
+        } else {
+            return;
+        };
+        if let Some(script) = shell_script(&program_and_arguments, cx)
+            && dynamic(script)
+        {
+            cx.report(
+                node,
+                format!(
+                    "`{name}` starts a shell with the script `{}`, which is not a constant",
+                    quote::short(cx.text(script))
+                ),
+            )
+            .help("Run the program itself with a list of arguments instead of `sh -c`; quote variable parts with `shlex.quote` if a shell is required");
         }
     }
+}
+
+/// The script of `sh -c SCRIPT` (or `cmd /c`, `powershell -Command`), when `arguments`
+/// start a shell.
+fn shell_script<'t>(arguments: &[Node<'t>], cx: &Checker<'t>) -> Option<Node<'t>> {
+    let (program, rest) = arguments.split_first()?;
+    let program = cx.python().constant_str(*program)?;
+    let base = program.rsplit(['/', '\\']).next().unwrap_or(&program);
+    if !SHELLS.contains(&base.to_ascii_lowercase().as_str()) {
+        return None;
+    }
+    let flag = rest.iter().position(|a| {
+        cx.python()
+            .constant_str(*a)
+            .is_some_and(|f| matches!(f.to_ascii_lowercase().as_str(), "-c" | "/c" | "-command"))
+    })?;
+    rest.get(flag + 1).copied()
+}
+
+/// The positional arguments of a call from `start` on, `*args` included.
+fn positionals(call: Node<'_>, start: usize) -> Vec<Node<'_>> {
+    call::arguments(call)
+        .into_iter()
+        .filter(|a| !matches!(a.kind(), "keyword_argument" | "dictionary_splat"))
+        .skip(start)
+        .collect()
+}
+
+/// The elements of a list or tuple display.
+fn elements(sequence: Node<'_>) -> Vec<Node<'_>> {
+    ast::named_children(sequence)
+        .into_iter()
+        .filter(|e| e.kind() != "comment")
+        .collect()
 }
 
 /// `shell=True`, `shell=1`: a constant that turns the shell on.
