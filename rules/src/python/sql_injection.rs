@@ -16,8 +16,10 @@ declare_rule! {
     /// `read_sql_query`).
     ///
     /// Queries with placeholders whose values are passed separately are fine, and so are
-    /// queries assembled only from constants, numbers (`int(limit)`) and placeholder
-    /// lists (`", ".join("?" * len(ids))`).
+    /// queries assembled only from constants, numbers (`int(limit)`), placeholder lists
+    /// (`", ".join("?" * len(ids))`) and quoted identifiers (`connection.ops.quote_name`,
+    /// psycopg's `sql.Identifier`). A query passed in unchanged from a caller is not
+    /// reported here.
     ///
     /// ## Why is this bad?
     /// When a value is pasted into the SQL text, the database cannot tell data from
@@ -48,7 +50,7 @@ declare_rule! {
         category: Security,
         severity: Error,
         cwe: [89],
-        precision: High,
+        precision: Medium,
         kinds: ["call"],
         fix: "Pass values as query parameters instead of formatting them into the SQL",
     }
