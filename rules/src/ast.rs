@@ -19,7 +19,8 @@ pub fn descendants(node: Node<'_>) -> Descendants<'_> {
 /// Iterator returned by [`descendants`]; [`Descendants::skip_children`] prunes a subtree.
 pub struct Descendants<'t> {
     cursor: TreeCursor<'t>,
-    /// How far below the start the cursor is; `TreeCursor::depth` counts it in O(depth).
+    /// How far below the starting node the cursor is. Counted here because
+    /// `TreeCursor::depth` walks the cursor's whole stack on every call.
     depth: usize,
     started: bool,
     skip: bool,

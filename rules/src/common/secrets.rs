@@ -135,6 +135,12 @@ const NOT_A_SECRET_SUFFIX: &[&str] = &[
     "characters",
     "age",
     "algorithm",
+    "help",
+    "description",
+    "method",
+    "methods",
+    "tooltip",
+    "caption",
 ];
 
 /// Whether an identifier names a value that must be unpredictable to be safe: a secret
@@ -298,6 +304,33 @@ pub fn is_plausible_secret(name: &str, value: &str) -> bool {
         return false;
     }
     !PLACEHOLDER.as_ref().is_some_and(|re| re.is_match(value))
+        && !is_prose(value)
+        && !is_word_identifier(value)
+        && (!value.contains(char::is_whitespace) || is_password_name(name))
+}
+
+/// A sentence rather than a credential: three or more words, as in a message or a
+/// label (`"The two password fields didn't match."`).
+fn is_prose(value: &str) -> bool {
+    value.split_whitespace().count() >= 3
+}
+
+/// `access_token`, `_password_reset_token`, `set-password`, `client_secret_basic`:
+/// lowercase words joined by `_` or `-`, the name of a field, a mode or a URL segment.
+fn is_word_identifier(value: &str) -> bool {
+    let words = value.trim_start_matches('_');
+    words.contains(['_', '-'])
+        && words
+            .split(['_', '-'])
+            .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase()))
+}
+
+/// Passwords and passphrases may contain spaces; tokens and keys do not, so `token =
+/// "is not"` is a lexer token, not a credential.
+fn is_password_name(name: &str) -> bool {
+    identifier_words(name)
+        .iter()
+        .any(|w| w.starts_with("pass") || w == "pwd")
 }
 
 /// Values that are placeholders, templates, environment-variable names, property keys,
@@ -312,7 +345,7 @@ static PLACEHOLDER: LazyLock<Option<Regex>> = LazyLock::new(|| {
         | ^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$          # a property key: db.password
         | ^(/|\./|~/)[^\s]*$                          # a path
         | ^https?://[^@\s]*$                          # a URL without credentials
-        | (?i)^(your|my|the|some|enter|insert|replace|put|change|todo|fixme|dummy|example|sample|test|fake|placeholder|none|null|nil|undefined|redacted|hidden|secret|password|token)([\s_-].*)?$
+        | (?i)^(your|my|the|some|enter|insert|replace|put|change|changeme|true|false|todo|fixme|dummy|example|sample|test|fake|placeholder|none|null|nil|undefined|redacted|hidden|secret|password|token)([\s_-].*)?$
         ",
     )
     .ok()
@@ -384,6 +417,8 @@ mod tests {
             "bypass",
             "keyboard",
             "user",
+            "password_help",
+            "token_endpoint_auth_method",
         ] {
             assert!(!is_secret_name(name), "{name}");
         }
@@ -445,9 +480,17 @@ mod tests {
             "password",
             "todo_replace_me",
             "your-token-here",
+            "The two password fields didn't match.",
+            "client_secret_basic",
+            "_password_reset_token",
+            "set-password",
+            "changeme",
+            "false",
         ] {
             assert!(!is_plausible_secret("password", value), "{value}");
         }
+        assert!(is_plausible_secret("passphrase", "Tr0ub4dor &3"));
+        assert!(!is_plausible_secret("token", "is not"));
     }
 
     #[test]

@@ -59,8 +59,16 @@ const WEAK_CONSTRUCTORS: &[&str] = &[
     "cryptography.hazmat.primitives.hashes.SHA1",
 ];
 
+/// Last names of the constructors above, checked before anything is resolved.
+const CALLEE_NAMES: &[&str] = &["md5", "sha1", "new", "MD5", "SHA1", "MD2", "MD4", "SHA"];
+
 impl Rule for WeakHash {
     fn check<'t>(&self, call: Node<'t>, cx: &Checker<'t>) {
+        if !crate::python::call::callee_name(call, cx.source())
+            .is_some_and(|name| CALLEE_NAMES.contains(&name))
+        {
+            return;
+        }
         let Some(name) = cx.python().resolve_call(call) else {
             return;
         };
@@ -91,13 +99,15 @@ impl Rule for WeakHash {
 
 /// `usedforsecurity=False` marks a digest as a non-security checksum (Python 3.9+).
 fn not_for_security(arguments: Node<'_>, cx: &Checker<'_>) -> bool {
-    crate::ast::named_children(arguments).into_iter().any(|arg| {
-        arg.kind() == "keyword_argument"
-            && arg
-                .child_by_field_name("name")
-                .is_some_and(|n| cx.text(n) == "usedforsecurity")
-            && arg
-                .child_by_field_name("value")
-                .is_some_and(|v| v.kind() == "false")
-    })
+    crate::ast::named_children(arguments)
+        .into_iter()
+        .any(|arg| {
+            arg.kind() == "keyword_argument"
+                && arg
+                    .child_by_field_name("name")
+                    .is_some_and(|n| cx.text(n) == "usedforsecurity")
+                && arg
+                    .child_by_field_name("value")
+                    .is_some_and(|v| v.kind() == "false")
+        })
 }
