@@ -1,6 +1,7 @@
 use tree_sitter::Node;
 
 use crate::python::call;
+use crate::python::semantic::Binding;
 use crate::{Checker, Rule, ast, declare_rule};
 
 declare_rule! {
@@ -97,6 +98,12 @@ impl Rule for UnsafeDeserialization {
         let Some((module, function)) = name.rsplit_once('.') else {
             return;
         };
+        if function == "loads"
+            && (PICKLE_MODULES.contains(&module) || module == "marshal")
+            && call::positional(node, 0).is_some_and(|data| is_round_trip(data, cx))
+        {
+            return;
+        }
         let (message, help) = if PICKLE_MODULES.contains(&module)
             && matches!(function, "load" | "loads" | "Unpickler")
         {
@@ -179,6 +186,30 @@ impl Rule for UnsafeDeserialization {
         };
         cx.report(node, message).help(help);
     }
+}
+
+/// `pickle.loads(pickle.dumps(x))`, directly or through a local bound only to such a
+/// call: the bytes were made by this process a moment before (the copy idiom, or a
+/// picklability test), so nothing untrusted is loaded.
+fn is_round_trip(data: Node<'_>, cx: &Checker<'_>) -> bool {
+    let is_dumps = |value: Node<'_>| {
+        let value = ast::unparenthesize(value);
+        value.kind() == "call"
+            && cx.python().resolve_call(value).is_some_and(|name| {
+                name.rsplit_once('.').is_some_and(|(module, function)| {
+                    function == "dumps" && (PICKLE_MODULES.contains(&module) || module == "marshal")
+                })
+            })
+    };
+    let data = ast::unparenthesize(data);
+    is_dumps(data)
+        || data.kind() == "identifier"
+            && cx.python().bindings(data).is_some_and(|bindings| {
+                !bindings.is_empty()
+                    && bindings
+                        .iter()
+                        .all(|b| matches!(b, Binding::Assign(value) if is_dumps(*value)))
+            })
 }
 
 /// `yaml.SafeLoader`, `SafeLoader`, `yaml.CSafeLoader`, `yaml.BaseLoader`, ...
