@@ -13,13 +13,7 @@ mod common;
 use common::{Project, WEAK_JAVA, WEAK_PY};
 
 fn rules_found(p: &Project, args: &[&str]) -> Vec<(String, String)> {
-    let mut all = vec!["review", "--format", "json"];
-    all.extend_from_slice(args);
-    let out = p.run(&all);
-    assert_ne!(out.code, 2, "{}", out.stderr);
-    out.json()["findings"]
-        .as_array()
-        .unwrap()
+    p.findings(args)
         .iter()
         .map(|f| {
             (

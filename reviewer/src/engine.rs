@@ -201,11 +201,5 @@ fn syntax_error(node: Node<'_>, source: &str) -> Finding {
             span,
         )
     };
-    Finding {
-        rule,
-        span,
-        message,
-        help: None,
-        fix: None,
-    }
+    Finding::new(rule, span, message)
 }

@@ -52,6 +52,16 @@ pub struct Review {
     pub root: PathBuf,
 }
 
+impl Review {
+    /// How many findings have this severity.
+    pub fn count(&self, severity: argus_rules::Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+}
+
 /// Checks one in-memory source with `engine` and returns its diagnostics, sorted and
 /// fingerprinted, with the rules' default severities. A file that cannot be parsed at all
 /// gives no diagnostics.

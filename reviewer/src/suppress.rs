@@ -204,7 +204,7 @@ pub fn apply(
     let invalid_rule: &'static RuleMeta = meta::InvalidSuppression.meta();
     if enabled.contains(invalid_rule.id) {
         for (span, message) in suppressions.invalid {
-            kept.push(engine_finding(invalid_rule, span, message));
+            kept.push(Finding::new(invalid_rule, span, message));
         }
     }
     let unused_rule: &'static RuleMeta = meta::UnusedSuppression.meta();
@@ -213,7 +213,7 @@ pub fn apply(
             for (id, used) in entry.ids.iter().zip(&entry.used) {
                 // A rule that is not enabled for this file could not have fired here.
                 if !used && enabled.contains(id) {
-                    kept.push(engine_finding(
+                    kept.push(Finding::new(
                         unused_rule,
                         entry.span,
                         format!("suppression of `{id}` matches no finding"),
@@ -223,16 +223,6 @@ pub fn apply(
         }
     }
     kept
-}
-
-fn engine_finding(rule: &'static RuleMeta, span: Span, message: String) -> Finding {
-    Finding {
-        rule,
-        span,
-        message,
-        help: None,
-        fix: None,
-    }
 }
 
 #[cfg(test)]

@@ -98,6 +98,17 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding with no hint of its own and no fix.
+    pub fn new(rule: &'static RuleMeta, span: Span, message: String) -> Finding {
+        Finding {
+            rule,
+            span,
+            message,
+            help: None,
+            fix: None,
+        }
+    }
+
     pub fn help(&self) -> &str {
         self.help.as_deref().unwrap_or(self.rule.fix)
     }

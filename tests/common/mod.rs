@@ -79,6 +79,18 @@ impl Project {
     pub fn run(&self, args: &[&str]) -> Run {
         run(self.path(), args)
     }
+
+    /// The findings of `argus review --format json ARGS`, which must not fail with status 2.
+    pub fn findings(&self, args: &[&str]) -> Vec<serde_json::Value> {
+        let mut all = vec!["review", "--format", "json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all);
+        assert_ne!(out.code, 2, "{}", out.stderr);
+        out.json()["findings"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
 }
 
 /// Python code with one `py-weak-hash` finding on line 5.

@@ -81,13 +81,6 @@ struct Problem<'a> {
 
 impl Reporter for JsonReporter {
     fn write(&self, review: &Review, out: &mut dyn Write) -> io::Result<()> {
-        let count = |s: Severity| {
-            review
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == s)
-                .count()
-        };
         let document = Document {
             version: JSON_FORMAT_VERSION,
             tool: Tool {
@@ -97,9 +90,9 @@ impl Reporter for JsonReporter {
             summary: Summary {
                 files: review.files,
                 findings: review.diagnostics.len(),
-                errors: count(Severity::Error),
-                warnings: count(Severity::Warning),
-                infos: count(Severity::Info),
+                errors: review.count(Severity::Error),
+                warnings: review.count(Severity::Warning),
+                infos: review.count(Severity::Info),
                 problems: review.problems.len(),
                 baselined: review.baselined,
                 elapsed_ms: review.elapsed.as_millis(),

@@ -53,13 +53,6 @@ impl TextReporter {
 
     /// The closing summary: counts by severity, files, problems and time.
     pub fn summary(&self, review: &Review) -> String {
-        let count = |s: Severity| {
-            review
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == s)
-                .count()
-        };
         let total = review.diagnostics.len();
         let files = plural(review.files, "file", "files");
         let secs = review.elapsed.as_secs_f64();
@@ -69,7 +62,7 @@ impl TextReporter {
             let parts: Vec<String> = Severity::ALL
                 .iter()
                 .rev()
-                .map(|s| (*s, count(*s)))
+                .map(|s| (*s, review.count(*s)))
                 .filter(|(_, n)| *n > 0)
                 .map(|(s, n)| match s {
                     Severity::Error => plural(n, "error", "errors"),
