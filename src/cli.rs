@@ -25,6 +25,18 @@ pub enum Command {
     Review(Box<ReviewArgs>),
     /// List the rules, or explain one with `argus rules explain ID`.
     Rules(RulesArgs),
+    /// Profile a running process by PID, or a command: where CPU and wall-clock time go.
+    ///
+    /// Examples:
+    ///   argus profile --pid 4242 --duration 30s -o cpu.svg
+    ///   argus profile --mode wall -o latency.pb.gz -- python3 app.py
+    ///   argus profile doctor --pid 4242
+    #[command(verbatim_doc_comment)]
+    Profile(Box<ProfileArgs>),
+    /// Draw a flamegraph from a profile file (.folded, .pb.gz, .json or .jfr).
+    Flamegraph(FlamegraphArgs),
+    /// Draw a differential flamegraph: red where AFTER spends more than BEFORE, blue where less.
+    Diff(DiffArgs),
     /// Tools for developing Argus itself.
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
@@ -103,6 +115,145 @@ pub struct ReviewArgs {
     /// Never show the progress bar (it only appears on a terminal, after one second).
     #[arg(long)]
     pub no_progress: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ProfileArgs {
+    #[command(subcommand)]
+    pub command: Option<ProfileCommand>,
+
+    /// The process to profile. Omit it and give a command after `--` to start one.
+    #[arg(long, short = 'p', value_name = "PID")]
+    pub pid: Option<u32>,
+
+    /// How long to record, e.g. 30s, 2m, 500ms [default: until the program exits or Ctrl-C].
+    #[arg(long, short = 'd', value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
+
+    /// Samples per second, per thread.
+    #[arg(long, short = 'r', default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub rate: u32,
+
+    /// `cpu`: where the program computes. `wall`: where time goes, waiting included,
+    /// with each thread's state (running, lock, io, sleeping, idle).
+    #[arg(long, short = 'm', value_enum, default_value_t = ModeArg::Cpu)]
+    pub mode: ModeArg,
+
+    /// Write the profile here; the extension picks the format (.svg, .folded, .pb.gz,
+    /// .json). Repeatable [default: argus-<runtime>-<pid>.svg].
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Vec<std::path::PathBuf>,
+
+    /// The format, when the file name does not say.
+    #[arg(long, value_enum)]
+    pub format: Option<ProfileFormat>,
+
+    /// Draw the flamegraph upside down (an icicle graph).
+    #[arg(long)]
+    pub icicle: bool,
+
+    /// The runtime to sample; `auto` judges by the process.
+    #[arg(long, value_enum, default_value_t = RuntimeArg::Auto)]
+    pub runtime: RuntimeArg,
+
+    /// Pause the target while reading it: exact stacks, at a cost to the target.
+    #[arg(long)]
+    pub blocking: bool,
+
+    /// Also profile the processes the target starts.
+    #[arg(long)]
+    pub subprocesses: bool,
+
+    /// Show a live table of the hottest functions instead of a progress line.
+    #[arg(long)]
+    pub top: bool,
+
+    /// The command to start and profile, after `--`.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command_line: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProfileCommand {
+    /// Check up front what can be profiled here, and why not.
+    Doctor {
+        /// Also check this process.
+        #[arg(long, short = 'p', value_name = "PID")]
+        pid: Option<u32>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct FlamegraphArgs {
+    /// The profile: .folded, .pb.gz, .json (speedscope) or .jfr.
+    pub input: std::path::PathBuf,
+    /// The SVG to write.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: std::path::PathBuf,
+    /// Which time to draw [default: what the profile was recorded for].
+    #[arg(long, value_enum)]
+    pub weight: Option<ModeArg>,
+    /// Draw it upside down (an icicle graph).
+    #[arg(long)]
+    pub icicle: bool,
+    /// The title at the top.
+    #[arg(long)]
+    pub title: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The profile before the change.
+    pub before: std::path::PathBuf,
+    /// The profile after the change.
+    pub after: std::path::PathBuf,
+    /// The SVG to write.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: std::path::PathBuf,
+    /// Which time to compare [default: what AFTER was recorded for].
+    #[arg(long, value_enum)]
+    pub weight: Option<ModeArg>,
+    /// Scale BEFORE to AFTER's total first, so a longer recording does not read as a regression.
+    #[arg(long)]
+    pub normalize: bool,
+    /// The title at the top.
+    #[arg(long)]
+    pub title: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModeArg {
+    Cpu,
+    Wall,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuntimeArg {
+    Auto,
+    Python,
+    Java,
+    Native,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileFormat {
+    Svg,
+    Folded,
+    Pprof,
+    Speedscope,
+}
+
+/// `30s`, `2m`, `500ms`, `1h`, or a plain number of seconds.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    if let Ok(seconds) = text.parse::<f64>() {
+        if seconds.is_finite() && seconds > 0.0 {
+            return Ok(std::time::Duration::from_secs_f64(seconds));
+        }
+        return Err(format!("`{text}` is not a positive duration"));
+    }
+    humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}` is not a duration like 30s, 2m or 500ms: {e}"))
 }
 
 #[derive(Args, Debug)]

@@ -1,6 +1,8 @@
 //! The `argus` command line: review code, list and explain rules.
 
 mod cli;
+mod doctor;
+mod profile_cmd;
 mod progress;
 mod rules_cmd;
 
@@ -22,6 +24,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Review(args) => run_review(*args),
         Command::Rules(args) => rules_cmd::run(args),
+        Command::Profile(args) => profile_cmd::run(*args),
+        Command::Flamegraph(args) => profile_cmd::flamegraph(args),
+        Command::Diff(args) => profile_cmd::diff(args),
         Command::Debug(DebugCommand::ParseWalk(args)) => rules_cmd::parse_walk(args),
     };
     match result {

@@ -21,4 +21,5 @@
 pub mod access;
 pub mod format;
 pub mod model;
+pub mod record;
 pub mod sampler;

@@ -46,16 +46,12 @@ impl Frame {
     }
 
     /// The label drawn in flamegraphs and written to folded stacks:
-    /// `parse_line (app/parser.py:42)` for Python, the bare name otherwise.
+    /// `parse_line (app/parser.py)` for Python, the bare name otherwise. Lines stay out
+    /// of the label so one function is one box; the frame (and pprof) keeps them.
     /// Folded stacks separate frames with `;`, so the label never contains one.
     pub fn label(&self) -> String {
-        let label = match (self.kind, &self.file, self.line) {
-            (FrameKind::Python, Some(file), Some(line)) => {
-                format!("{} ({}:{line})", self.name, short_path(file))
-            }
-            (FrameKind::Python, Some(file), None) => {
-                format!("{} ({})", self.name, short_path(file))
-            }
+        let label = match (self.kind, &self.file) {
+            (FrameKind::Python, Some(file)) => format!("{} ({})", self.name, short_path(file)),
             _ => self.name.clone(),
         };
         label.replace(';', ":")
@@ -558,14 +554,14 @@ mod tests {
     }
 
     #[test]
-    fn python_labels_show_a_short_path_and_never_a_semicolon() {
+    fn python_labels_show_function_and_short_path_and_never_a_semicolon() {
         let frame = Frame {
             name: "parse_line".into(),
             file: Some("/srv/app/ingest/parser.py".into()),
             line: Some(42),
             kind: FrameKind::Python,
         };
-        assert_eq!(frame.label(), "parse_line (ingest/parser.py:42)");
+        assert_eq!(frame.label(), "parse_line (ingest/parser.py)");
         assert_eq!(Frame::new("a;b", FrameKind::Native).label(), "a:b");
     }
 }

@@ -625,7 +625,8 @@ mod tests {
         assert_eq!(back.threads().len(), 2);
         let states: Vec<ThreadState> = back.samples().iter().map(|s| s.state).collect();
         assert!(states.contains(&ThreadState::Lock));
-        assert_eq!(back.frames()[1].label(), "parse (srv/app.py:10)");
+        assert_eq!(back.frames()[1].label(), "parse (srv/app.py)");
+        assert_eq!(back.frames()[1].line, Some(10));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! A sampler runs on its own thread until [`Control::should_stop`] says so or its target
 //! exits. It must never lose what it already sent: the recorder writes whatever arrived.
 
+pub mod python;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
@@ -160,5 +162,20 @@ pub fn detect_runtime(pid: u32) -> Result<Runtime, SamplerError> {
         Ok(Runtime::Python)
     } else {
         Ok(Runtime::Native)
+    }
+}
+
+/// A sampler for `runtime`, attached to `pid`.
+pub fn attach(
+    runtime: Runtime,
+    pid: u32,
+    options: &SamplerOptions,
+) -> Result<Box<dyn Sampler>, SamplerError> {
+    match runtime {
+        Runtime::Python => Ok(Box::new(python::PythonSampler::attach(pid, options)?)),
+        Runtime::Java | Runtime::Native | Runtime::Unknown => Err(SamplerError::Unsupported {
+            pid,
+            message: format!("sampling {} processes is not built yet", runtime.name()),
+        }),
     }
 }
