@@ -135,7 +135,20 @@ pub fn run(args: ProfileArgs) -> anyhow::Result<ExitCode> {
     if interactive && !top {
         eprint!("\r\x1b[2K");
     }
-    let status = child.and_then(|c| c.lock().ok().and_then(|s| *s));
+    let status = child.and_then(|c| {
+        // The sampler may see the exit before the reaper has collected the status.
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        loop {
+            let status = c.lock().ok().and_then(|s| *s);
+            if status.is_some()
+                || recording.ending != Ending::TargetExited
+                || std::time::Instant::now() > deadline
+            {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    });
     report_recording(&recording, status);
 
     let outputs = if formats.is_empty() && !top {
@@ -156,9 +169,8 @@ pub fn run(args: ProfileArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The runtime of a command just started. Launchers (pyenv shims, `env`, shell
-/// wrappers) exec the real program a moment later, so a shell is given time to become it;
-/// the command's own name decides when it says `python` or `java`.
+/// The runtime of a command just started: its own name decides when it says `python`
+/// or `java`, else the process is examined (after any launcher has exec'd the program).
 fn runtime_of_started(pid: u32, program: &str) -> anyhow::Result<Runtime> {
     let name = Path::new(program)
         .file_name()
@@ -170,19 +182,7 @@ fn runtime_of_started(pid: u32, program: &str) -> anyhow::Result<Runtime> {
     if name == "java" {
         return Ok(Runtime::Java);
     }
-    let started = std::time::Instant::now();
-    loop {
-        let runtime = sampler::detect_runtime(pid)?;
-        let exe = std::fs::read_link(format!("/proc/{pid}/exe"))
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_default();
-        let launcher = matches!(exe.as_str(), "sh" | "bash" | "dash" | "zsh" | "env");
-        if runtime != Runtime::Native || !launcher || started.elapsed() > Duration::from_secs(2) {
-            return Ok(runtime);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    Ok(sampler::detect_runtime(pid)?)
 }
 
 /// Reaps a started command in the background, so its exit is seen at once (a zombie

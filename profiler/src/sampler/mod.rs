@@ -140,11 +140,51 @@ pub trait Sampler: Send {
 }
 
 /// The runtime of a live process, judged by its executable and mapped libraries.
+///
+/// Launchers (pyenv shims, `env`, shell wrappers) exec the real program a moment after
+/// they start, so a young process that is still a shell is given two seconds to become it.
 pub fn detect_runtime(pid: u32) -> Result<Runtime, SamplerError> {
+    let started = std::time::Instant::now();
+    loop {
+        let runtime = detect_runtime_now(pid)?;
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe"))
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        let launcher = matches!(exe.as_str(), "sh" | "bash" | "dash" | "zsh" | "env");
+        if runtime != Runtime::Native
+            || !launcher
+            || !is_young(pid)
+            || started.elapsed() > Duration::from_secs(2)
+        {
+            return Ok(runtime);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether the process started in the last few seconds.
+fn is_young(pid: u32) -> bool {
+    std::fs::metadata(format!("/proc/{pid}"))
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age < Duration::from_secs(5))
+}
+
+fn detect_runtime_now(pid: u32) -> Result<Runtime, SamplerError> {
     let exe = std::fs::read_link(format!("/proc/{pid}/exe"));
     let maps = std::fs::read_to_string(format!("/proc/{pid}/maps"));
-    if exe.is_err() && maps.is_err() && !crate::access::process_exists(pid) {
-        return Err(SamplerError::NoProcess { pid });
+    if exe.is_err() && maps.is_err() {
+        if !crate::access::process_exists(pid) {
+            return Err(SamplerError::NoProcess { pid });
+        }
+        let reason = crate::access::Environment::current()
+            .blocker(pid, crate::access::Need::Ptrace)
+            .unwrap_or_else(|| {
+                format!("/proc/{pid}/exe and /proc/{pid}/maps are not readable; run `argus profile doctor --pid {pid}`")
+            });
+        return Err(SamplerError::Permission { pid, reason });
     }
     let exe_name = exe
         .as_ref()
