@@ -5,11 +5,12 @@
 //! tools are taken as microseconds too: the flamegraph's proportions are what matter,
 //! and a file read and written again keeps its numbers.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
 
 use super::{Format, FormatError, Location};
-use crate::model::{Frame, FrameKind, Meta, Profile, ThreadState, Weight};
+use crate::model::{Frame, FrameId, FrameKind, Meta, Profile, StackId, ThreadState, Weight};
 
 const NS_PER_UNIT: u64 = 1_000;
 
@@ -44,6 +45,8 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Profile, FormatError> {
     })?;
     let mut profile = Profile::new(Meta::default());
     let thread = profile.intern_thread(0, 0, None);
+    let mut stacks: HashMap<&str, StackId> = HashMap::new();
+    let mut frames: HashMap<&str, FrameId> = HashMap::new();
     for (index, line) in text.lines().enumerate() {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
@@ -62,11 +65,23 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Profile, FormatError> {
         if stack.trim().is_empty() {
             return Err(bad("the stack before the count is empty"));
         }
-        let frames: Vec<u32> = stack
-            .split(';')
-            .map(|name| profile.intern_frame(&Frame::new(name, FrameKind::Unknown)))
-            .collect();
-        let stack = profile.intern_stack(&frames);
+        // Files list the same stack many times (one line per sample); parse each once.
+        let stack = match stacks.get(stack) {
+            Some(id) => *id,
+            None => {
+                let frame_ids: Vec<u32> = stack
+                    .split(';')
+                    .map(|name| {
+                        *frames.entry(name).or_insert_with(|| {
+                            profile.intern_frame(&Frame::new(name, FrameKind::Unknown))
+                        })
+                    })
+                    .collect();
+                let id = profile.intern_stack(&frame_ids);
+                stacks.insert(stack, id);
+                id
+            }
+        };
         let ns = count.saturating_mul(NS_PER_UNIT);
         profile.add(stack, thread, ThreadState::Running, 1, ns, ns);
     }
