@@ -2,10 +2,13 @@
 //!
 //! py-spy's sampler follows subprocesses and jitters its timer (exponentially
 //! distributed intervals, so sampling cannot alias with periodic work). Each round
-//! stands for one mean interval of wall time; a thread py-spy sees running also gets
-//! that much CPU time. The state of an idle thread comes from the kernel: its wait
+//! stands for one mean interval of wall time. CPU time is measured, not guessed: each
+//! thread sample carries the on-CPU time the kernel counted for that thread since its
+//! previous sample (`schedstat`), so a thread that was runnable but waiting for a core
+//! gets little; a thread found idle gets none (its CPU went to an earlier stack). The state of an idle thread comes from the kernel too: its wait
 //! channel tells a lock from I/O from a sleep.
 
+use std::collections::HashMap;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
@@ -112,6 +115,36 @@ fn explain(pid: u32, error: &impl std::fmt::Display) -> SamplerError {
     }
 }
 
+/// A thread's total on-CPU time in nanoseconds, from `/proc/PID/task/TID/schedstat`.
+pub fn thread_cpu_ns(pid: u32, tid: u64) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/schedstat"))
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Turns cumulative per-thread CPU counters into per-sample CPU deltas.
+#[derive(Default)]
+pub struct CpuClock {
+    last: HashMap<(u32, u64), u64>,
+}
+
+impl CpuClock {
+    /// The CPU time `tid` used since its previous sample, capped at `max_ns`; a thread
+    /// seen for the first time, or whose counter cannot be read, gets `fallback_ns`.
+    pub fn delta(&mut self, pid: u32, tid: u64, max_ns: u64, fallback_ns: u64) -> u64 {
+        match thread_cpu_ns(pid, tid) {
+            Some(now) => match self.last.insert((pid, tid), now) {
+                Some(before) => now.saturating_sub(before).min(max_ns),
+                None => fallback_ns,
+            },
+            None => fallback_ns,
+        }
+    }
+}
+
 /// The state of a thread that py-spy saw idle, from `/proc/PID/task/TID/wchan`.
 fn idle_state(pid: u32, tid: u64) -> ThreadState {
     let wchan =
@@ -160,7 +193,14 @@ impl Sampler for PythonSampler {
         } = *self;
         let interval = u64::try_from(options.interval().as_nanos()).unwrap_or(u64::MAX);
         let stats = &control.stats;
+        let mut clock = CpuClock::default();
+        let mut last_round = Instant::now();
         for sample in sampler {
+            // A round after a stall stands for the stall too, but never for over a second.
+            let round_ns = u64::try_from(last_round.elapsed().as_nanos())
+                .unwrap_or(u64::MAX)
+                .clamp(interval / 4, 1_000_000_000);
+            last_round = Instant::now();
             if control.should_stop() {
                 break;
             }
@@ -187,7 +227,20 @@ impl Sampler for PythonSampler {
                         None => ThreadState::Idle,
                     }
                 };
-                if options.mode == Weight::Cpu && state != ThreadState::Running {
+                // CPU used by a thread that is idle now was spent on an earlier stack, not
+                // on the wait it is in: only a running thread's delta is attributed.
+                let cpu_ns = match (trace.os_thread_id, state) {
+                    (Some(tid), ThreadState::Running) => {
+                        clock.delta(trace.pid as u32, tid, round_ns, interval)
+                    }
+                    (Some(tid), _) => {
+                        clock.delta(trace.pid as u32, tid, round_ns, 0);
+                        0
+                    }
+                    (None, ThreadState::Running) => interval,
+                    (None, _) => 0,
+                };
+                if options.mode == Weight::Cpu && cpu_ns == 0 {
                     continue;
                 }
                 let frames = trace
@@ -207,11 +260,7 @@ impl Sampler for PythonSampler {
                     thread_name: trace.thread_name.clone(),
                     state,
                     frames,
-                    cpu_ns: if state == ThreadState::Running {
-                        interval
-                    } else {
-                        0
-                    },
+                    cpu_ns,
                     wall_ns: interval,
                 });
             }
