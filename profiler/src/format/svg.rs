@@ -26,13 +26,26 @@ fn what(weight: Weight) -> &'static str {
     }
 }
 
+/// `/usr/bin/python3 /srv/app/main.py --port 80` → `python3 main.py --port 80`: a title
+/// names the program, not the machine's layout.
+fn short_command(command: &str) -> String {
+    command
+        .split_whitespace()
+        .map(|word| match word.rsplit_once('/') {
+            Some((_, name)) if !word.starts_with('-') => name,
+            _ => word,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn base_options(profile: &Profile, options: &WriteOptions) -> Options<'static> {
     let mut opts = Options::default();
     opts.title = options
         .title
         .clone()
         .unwrap_or_else(|| match &profile.meta.target {
-            Some(target) => format!("{}: {}", what(options.weight), target),
+            Some(target) => format!("{}: {}", what(options.weight), short_command(target)),
             None => what(options.weight).to_string(),
         });
     opts.count_name = "µs".to_string();
