@@ -25,6 +25,10 @@ use crate::store::{self, Store};
 /// The name of the agent's thread. Its samples are left out of the profiles.
 pub const AGENT_THREAD: &str = "argus-agent";
 
+/// The highest sampling rate [`AgentBuilder::frequency`] accepts: the tick rate of
+/// common Linux kernels, above which samples are lost.
+pub const MAX_FREQUENCY: u32 = 250;
+
 /// The shortest interval [`AgentBuilder::interval`] accepts.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -90,9 +94,13 @@ impl AgentBuilder {
         self
     }
 
-    /// Samples per second of CPU time, 1 to 1000. Default 99, which does not run in
-    /// lockstep with work scheduled every 10 ms. Linux checks the process CPU timer on
-    /// scheduler ticks, so rates above the kernel's `HZ` (often 250) are not reached.
+    /// Samples per second of CPU time, 1 to [`MAX_FREQUENCY`]. Default 99, which does
+    /// not run in lockstep with work scheduled every 10 ms.
+    ///
+    /// Linux fires the process CPU timer on scheduler ticks, so a rate above the
+    /// kernel's `CONFIG_HZ` (250 on Debian and Ubuntu, 100 on some kernels) is not
+    /// reached, and since each sample counts for `1/hz` seconds the CPU time would be
+    /// under-counted: at 500 Hz on a 250 Hz kernel, by half.
     pub fn frequency(mut self, hz: u32) -> AgentBuilder {
         self.frequency = hz;
         self
@@ -126,7 +134,7 @@ impl AgentBuilder {
     /// [`Agent::last_error`] and [`AgentBuilder::on_error`].
     pub fn start(self) -> Result<Agent, Error> {
         let directory = self.directory.clone().ok_or(Error::NoDirectory)?;
-        if !(1..=1000).contains(&self.frequency) {
+        if !(1..=MAX_FREQUENCY).contains(&self.frequency) {
             return Err(Error::InvalidFrequency { hz: self.frequency });
         }
         if self.interval < MIN_INTERVAL {
@@ -338,22 +346,24 @@ impl Worker {
             }
         };
         let _ = started.send(Ok(()));
-        let mut deadline = Instant::now() + self.interval;
+        // Without a running profiler (it could not be restarted), try again an
+        // interval later.
+        let mut retry_at = Instant::now() + self.interval;
         loop {
+            // Each interval lasts `interval` from its own start: the pause between two
+            // intervals shifts the next file's time a little rather than cutting an
+            // interval short. A write slower than an interval makes the next one longer.
+            let deadline = running
+                .as_ref()
+                .map_or(retry_at, |r| r.started + self.interval);
             let wait = deadline.saturating_duration_since(Instant::now());
             let stopping = match stop.recv_timeout(wait) {
                 Err(RecvTimeoutError::Timeout) => false,
                 Ok(()) | Err(RecvTimeoutError::Disconnected) => true,
             };
-            // Deadlines advance by whole intervals, so files do not drift later and
-            // later; a write slower than an interval skips the missed deadlines.
-            let now = Instant::now();
-            while deadline <= now {
-                deadline += self.interval;
-            }
+            retry_at = Instant::now() + self.interval;
             let finished = running.take().map(|r| self.collect(r));
             if !stopping {
-                // After a failure the profiler stays off until the next deadline.
                 running = self.begin().map_err(|e| self.record_error(e)).ok();
             }
             let written =

@@ -30,7 +30,10 @@ pub enum Error {
     )]
     InvalidServiceName { name: String },
 
-    #[error("the sampling frequency {hz} Hz is out of range: use 1 to 1000 Hz (99 is the default)")]
+    #[error(
+        "the sampling frequency {hz} Hz is out of range: use 1 to {max} Hz (99, the default, suits every kernel)",
+        max = crate::agent::MAX_FREQUENCY
+    )]
     InvalidFrequency { hz: u32 },
 
     #[error(

@@ -70,11 +70,17 @@ fn interval_profiles_show_the_busy_function_as_the_hottest_frame() {
         assert_eq!(common::string(p, period_type.ty), "cpu");
         assert_eq!(common::string(p, period_type.unit), "nanoseconds");
         assert_eq!(p.period, 10_101_000, "1/99 s in whole microseconds");
-        if i + 1 < profiles.len() {
+        if let Some(next) = profiles.get(i + 1) {
+            // At least the interval: longer when writing the previous profile took
+            // longer than an interval (symbolizing a debug build on a loaded machine
+            // can). Sampling pauses between intervals while pprof-rs reallocates its
+            // table, so an interval never overlaps the next.
             let ms = p.duration_nanos / 1_000_000;
-            // Less than the interval: sampling pauses while pprof-rs clears its table.
-            assert!((300..=1500).contains(&ms), "a full interval lasted {ms} ms");
-            assert!(p.time_nanos < profiles[i + 1].time_nanos);
+            assert!(
+                (495..10_000).contains(&ms),
+                "a full interval lasted {ms} ms"
+            );
+            assert!(p.time_nanos + p.duration_nanos <= next.time_nanos);
         }
         for s in &p.sample {
             assert_eq!(s.value[1], s.value[0] * p.period);
@@ -107,7 +113,9 @@ fn stop_writes_the_interval_in_progress() {
         .interval(Duration::from_secs(3600))
         .start()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(400));
+    let burnt = burner.cpu();
+    let enough = Duration::from_millis(400);
+    assert!(wait_for(Duration::from_secs(20), || burner.cpu() >= burnt + enough));
     let path = agent.stop().unwrap();
     drop(burner);
 
@@ -115,12 +123,9 @@ fn stop_writes_the_interval_in_progress() {
     let p = decode(&path);
     let ms = p.duration_nanos / 1_000_000;
     assert!(
-        (300..3_000).contains(&ms),
+        (390..30_000).contains(&ms),
         "the partial interval lasted {ms} ms"
     );
     let samples: i64 = p.sample.iter().map(|s| s.value[0]).sum();
-    assert!(
-        samples > 5,
-        "400 ms of a busy core at 99 Hz: {samples} samples"
-    );
+    assert!(samples > 5, "400 ms of CPU at 99 Hz: {samples} samples");
 }
