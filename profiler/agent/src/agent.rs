@@ -4,8 +4,9 @@
 //! pprof-rs keeps one profiler per process (one `SIGPROF` handler, one `ITIMER_PROF`
 //! timer), so at most one agent runs at a time. Each interval has its own
 //! `ProfilerGuard`: dropping a guard is the only way pprof-rs clears its samples. Between
-//! two guards the agent only copies the raw stacks out; symbolizing, encoding and writing
-//! happen while the next interval is already sampling, so the gap is microseconds.
+//! two guards the agent only copies the raw stacks out and lets pprof-rs reallocate its
+//! table (the tens of milliseconds without samples); symbolizing, encoding and writing
+//! happen while the next interval is already sampling.
 
 use std::os::raw::c_int;
 use std::path::{Path, PathBuf};

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 /// An error of the profiling agent.
 ///
-/// [`Agent::start`](crate::AgentBuilder::start) returns the errors of the configuration
+/// [`AgentBuilder::start`](crate::AgentBuilder::start) returns the errors of the configuration
 /// and of the profile directory. Once the agent runs, a failure to write a profile never
-/// stops it nor the service: it is kept for [`AgentHandle::last_error`](crate::AgentHandle::last_error)
+/// stops it nor the service: it is kept for [`Agent::last_error`](crate::Agent::last_error)
 /// and the agent tries again at the next interval.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -43,12 +43,14 @@
 //!
 //! - CPU time only. pprof-rs samples on `SIGPROF`, which fires as the process uses CPU,
 //!   so threads that wait (locks, I/O, sleep) are never seen and there is no `wall`
-//!   weight: use `argus record` from outside for latency.
+//!   weight: for latency, sample the process from outside.
 //! - One agent per process, and none alongside another pprof-rs profiler: the signal
 //!   handler and the timer are process-wide ([`Error::AlreadyRunning`]).
 //! - Samples taken while a thread runs inside the C library, `libgcc_s` or the vDSO are
-//!   dropped, because unwinding from there is unsafe in a signal handler; time in
-//!   `memcpy` or `malloc` is therefore under-counted.
+//!   dropped, because unwinding from there is unsafe in a signal handler. Time in
+//!   `memcpy` or `malloc`, and in system calls (entered through the C library), is
+//!   therefore under-counted: compare with a sampler from outside (`perf`) when the
+//!   service is syscall-heavy.
 //! - The agent's own thread (symbolizing and writing, named [`AGENT_THREAD`]) is left
 //!   out of the profiles.
 //! - Between two intervals pprof-rs drops and reallocates its sample table while
