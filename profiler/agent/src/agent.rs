@@ -447,3 +447,21 @@ impl Worker {
         status.last_error = Some(Arc::new(error));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_agent_can_live_in_a_static() {
+        fn send_and_sync<T: Send + Sync>() {}
+        send_and_sync::<Agent>();
+        send_and_sync::<AgentBuilder>();
+        send_and_sync::<Error>();
+    }
+
+    #[test]
+    fn the_default_service_name_is_fit_for_a_file_name() {
+        assert!(store::valid_service_name(&default_service_name()));
+    }
+}

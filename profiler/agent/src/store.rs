@@ -9,7 +9,6 @@
 //! restarted or crash-looping service cannot fill the disk with files of its old pids, and
 //! workers of one service sharing a directory share the budget.
 
-use std::cmp::Reverse;
 use std::fs::{self, Permissions};
 use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -114,7 +113,7 @@ impl Store {
                 found.push((parsed.timestamp.to_string(), parsed.pid, entry.path()));
             }
         }
-        found.sort_by(|a, b| Reverse(a).cmp(&Reverse(b)));
+        found.sort_by(|a, b| b.cmp(a));
         Ok(found.into_iter().map(|(_, _, path)| path).collect())
     }
 
