@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
 RESULTS = ROOT / "bench" / "results"
 WORKLOADS = ROOT / "fixtures" / "workloads"
-PY_SPY_VERSION = "0.4.1"
+PY_SPY_VERSION = "0.4.3"
 
 
 def log(message: str) -> None:
