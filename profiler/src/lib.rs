@@ -19,5 +19,6 @@
 //! ```
 
 pub mod access;
+pub mod jfr;
 pub mod model;
 pub mod sampler;
