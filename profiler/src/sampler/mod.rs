@@ -4,6 +4,8 @@
 //! A sampler runs on its own thread until [`Control::should_stop`] says so or its target
 //! exits. It must never lose what it already sent: the recorder writes whatever arrived.
 
+pub mod java;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;

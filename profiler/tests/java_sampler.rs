@@ -1,0 +1,281 @@
+//! The Java sampler against real JVMs: Java programs compiled here with `javac`, profiled
+//! through the `Sampler` trait and a channel as the recorder does it.
+//!
+//! The JDK comes from `ARGUS_TEST_JAVA_HOME` when set (to check another JDK), else `PATH`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use argus_profiler::model::{Profile, ThreadState, Weight};
+use argus_profiler::sampler::java::JavaSampler;
+use argus_profiler::sampler::{Control, Sampler, SamplerError, SamplerOptions};
+
+fn jdk_tool(tool: &str) -> PathBuf {
+    match std::env::var_os("ARGUS_TEST_JAVA_HOME") {
+        Some(home) => Path::new(&home).join("bin").join(tool),
+        None => PathBuf::from(tool),
+    }
+}
+
+/// The test programs, compiled once into a temporary directory.
+fn classes() -> &'static Path {
+    static CLASSES: OnceLock<tempfile::TempDir> = OnceLock::new();
+    CLASSES
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/profiles/java");
+            let status = Command::new(jdk_tool("javac"))
+                .arg("-d")
+                .arg(dir.path())
+                .arg(sources.join("CpuShares.java"))
+                .arg(sources.join("Waiter.java"))
+                .status()
+                .expect("javac runs: these tests need a JDK on PATH or in ARGUS_TEST_JAVA_HOME");
+            assert!(status.success(), "javac failed");
+            dir
+        })
+        .path()
+}
+
+/// A JVM running one of the test programs, killed when dropped.
+struct Jvm {
+    child: Child,
+}
+
+impl Jvm {
+    /// Starts `class` for `seconds`; with `wait_ready`, returns once its workload runs.
+    fn start(class: &str, seconds: u32, extra: &[&str], wait_ready: bool) -> Jvm {
+        let mut child = Command::new(jdk_tool("java"))
+            .args(["-Xmx64m", "-Xss512k", "-XX:+UseSerialGC"])
+            .args(extra)
+            .arg("-cp")
+            .arg(classes())
+            .arg(class)
+            .arg(seconds.to_string())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("java runs");
+        if wait_ready {
+            let stdout = child.stdout.take().unwrap();
+            let mut line = String::new();
+            BufReader::new(stdout).read_line(&mut line).unwrap();
+            assert_eq!(line.trim(), "ready");
+        }
+        Jvm { child }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Jvm {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Records `pid` as the recorder does: the sampler on its own thread, batches over a
+/// channel, a stop after `duration` unless the target exits first.
+fn record(
+    sampler: JavaSampler,
+    duration: Duration,
+) -> (Profile, Control, Result<(), SamplerError>) {
+    let sampler: Box<dyn Sampler> = Box::new(sampler);
+    let (tx, rx) = mpsc::channel();
+    let control = Control::default();
+    let worker = {
+        let control = control.clone();
+        std::thread::spawn(move || sampler.run(&tx, &control))
+    };
+    let deadline = Instant::now() + duration;
+    while Instant::now() < deadline && !worker.is_finished() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    control.stop();
+    let result = worker.join().unwrap();
+    let mut profile = Profile::default();
+    for batch in rx {
+        for sample in &batch {
+            profile.add_raw(sample);
+        }
+    }
+    (profile, control, result)
+}
+
+fn self_ns(profile: &Profile, weight: Weight, label: &str) -> u64 {
+    profile
+        .hot_functions(weight)
+        .iter()
+        .find(|h| h.label == label)
+        .map_or(0, |h| h.self_ns)
+}
+
+fn total_ns(profile: &Profile, weight: Weight, label: &str) -> u64 {
+    profile
+        .hot_functions(weight)
+        .iter()
+        .find(|h| h.label == label)
+        .map_or(0, |h| h.total_ns)
+}
+
+#[test]
+fn cpu_mode_puts_the_hot_method_on_top_with_its_share() {
+    let jvm = Jvm::start("CpuShares", 30, &[], true);
+    // 200 Hz for enough samples in 5 s to tell 60% from 52%.
+    let options = SamplerOptions {
+        rate_hz: 200,
+        ..SamplerOptions::default()
+    };
+    let sampler = JavaSampler::attach(jvm.pid(), &options).unwrap();
+    let (profile, control, result) = record(sampler, Duration::from_secs(5));
+    result.unwrap();
+    assert!(!control.has_exited());
+
+    let hot = profile.hot_functions(Weight::Cpu);
+    assert_eq!(hot[0].label, "CpuShares.hot", "{hot:#?}");
+    let [h, w, c] = ["CpuShares.hot", "CpuShares.warm", "CpuShares.cold"]
+        .map(|f| self_ns(&profile, Weight::Cpu, f) as f64);
+    let sum = h + w + c;
+    let shares = [h / sum, w / sum, c / sum];
+    eprintln!(
+        "CPU shares hot/warm/cold: {:.1}% / {:.1}% / {:.1}% of {} samples",
+        shares[0] * 100.0,
+        shares[1] * 100.0,
+        shares[2] * 100.0,
+        profile.sample_count()
+    );
+    for (share, expected) in shares.iter().zip([0.6, 0.3, 0.1]) {
+        assert!((share - expected).abs() < 0.08, "{shares:?}");
+    }
+
+    assert!(profile.threads().iter().all(|t| t.pid == jvm.pid()));
+    let main = profile
+        .threads()
+        .iter()
+        .find(|t| t.name.as_deref() == Some("main"))
+        .unwrap();
+    assert!(main.tid > 0);
+    let frame = profile
+        .frames()
+        .iter()
+        .find(|f| f.name == "CpuShares.hot")
+        .unwrap();
+    assert_eq!(frame.file.as_deref(), Some("CpuShares.java"));
+    assert!(frame.line.is_some());
+    assert!(
+        profile
+            .samples()
+            .iter()
+            .all(|s| s.state == ThreadState::Running)
+    );
+    // About 5 s at 200 Hz; JFR drops a share of its samples (failed stack walks), never
+    // adds any.
+    let stats = control.stats.snapshot();
+    assert_eq!(stats.samples, profile.sample_count());
+    assert!((400..=1100).contains(&stats.samples), "{stats:?}");
+    assert!((900..=1300).contains(&stats.rounds), "{stats:?}");
+}
+
+#[test]
+fn wall_mode_gives_the_waiting_method_half_the_wall_time_and_no_cpu() {
+    let jvm = Jvm::start("Waiter", 30, &[], true);
+    let options = SamplerOptions {
+        rate_hz: 100,
+        mode: Weight::Wall,
+        ..SamplerOptions::default()
+    };
+    let sampler = JavaSampler::attach(jvm.pid(), &options).unwrap();
+    let (profile, _control, result) = record(sampler, Duration::from_secs(5));
+    result.unwrap();
+
+    let main_wall = total_ns(&profile, Weight::Wall, "Waiter.main");
+    let waiting_wall = total_ns(&profile, Weight::Wall, "Waiter.awaitLock");
+    let computing_wall = total_ns(&profile, Weight::Wall, "Waiter.compute");
+    let share = waiting_wall as f64 / main_wall as f64;
+    eprintln!(
+        "wall: awaitLock {:.1}% and compute {:.1}% of main's {:.2} s",
+        share * 100.0,
+        computing_wall as f64 / main_wall as f64 * 100.0,
+        main_wall as f64 / 1e9
+    );
+    assert!(
+        (0.35..0.65).contains(&share),
+        "awaitLock has {share:.2} of main's wall time"
+    );
+    assert!(main_wall > 3_000_000_000, "{main_wall}");
+    // Entering the monitor and calling `wait` runs a little Java code, and is sampled as
+    // such once in a while.
+    let waiting_cpu = total_ns(&profile, Weight::Cpu, "Waiter.awaitLock");
+    let computing_cpu = total_ns(&profile, Weight::Cpu, "Waiter.compute");
+    assert!(computing_cpu > 500_000_000, "{computing_cpu}");
+    assert!(
+        waiting_cpu * 50 <= computing_cpu,
+        "{waiting_cpu} vs {computing_cpu}"
+    );
+    assert!(
+        profile
+            .samples()
+            .iter()
+            .any(|s| s.state == ThreadState::Lock && s.wall_ns > 30_000_000)
+    );
+}
+
+#[test]
+fn a_jvm_that_exits_mid_recording_still_yields_its_samples() {
+    // Attached the moment it starts, so this also covers a JVM that is not ready yet.
+    let jvm = Jvm::start("CpuShares", 8, &[], false);
+    let sampler = JavaSampler::attach(jvm.pid(), &SamplerOptions::default()).unwrap();
+    let started = Instant::now();
+    let (profile, control, result) = record(sampler, Duration::from_secs(20));
+    result.unwrap();
+    assert!(control.has_exited());
+    assert!(
+        started.elapsed() < Duration::from_secs(16),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(profile.sample_count() > 20, "{}", profile.sample_count());
+    assert!(
+        self_ns(&profile, Weight::Cpu, "CpuShares.hot") > 0,
+        "{:#?}",
+        profile.folded(Weight::Cpu)
+    );
+}
+
+#[test]
+fn a_process_that_is_not_a_jvm_is_refused_with_the_reason() {
+    let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+    let err = JavaSampler::attach(child.id(), &SamplerOptions::default()).unwrap_err();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(matches!(err, SamplerError::Unsupported { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("not a Java virtual machine"),
+        "{err}"
+    );
+
+    let err = JavaSampler::attach(u32::MAX - 1, &SamplerOptions::default()).unwrap_err();
+    assert!(matches!(err, SamplerError::NoProcess { .. }), "{err:?}");
+}
+
+#[test]
+fn a_jvm_without_attach_says_what_is_missing_and_what_still_works() {
+    let jvm = Jvm::start("Waiter", 30, &["-XX:+DisableAttachMechanism"], false);
+    let err = JavaSampler::attach(jvm.pid(), &SamplerOptions::default()).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("-XX:+DisableAttachMechanism"), "{message}");
+    assert!(message.contains("What still works"), "{message}");
+}
