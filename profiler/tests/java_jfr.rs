@@ -107,6 +107,22 @@ fn wall_view_adds_monitor_waits_with_their_duration_and_no_cpu() {
 }
 
 #[test]
+fn jdk25_cpu_time_samples_carry_the_cpu_weight_when_recorded() {
+    // 177 jdk.CPUTimeSample events of 10 ms each, and 202 jdk.ExecutionSample events.
+    let path = fixture("cpushares-jdk25.jfr");
+    let cpu = jfr::read(&path, Weight::Cpu).unwrap();
+    assert_eq!(cpu.sample_count(), 177);
+    assert_eq!(cpu.total(Weight::Cpu), 1_770_000_000);
+    assert_eq!(cpu.hot_functions(Weight::Cpu)[0].label, "CpuShares.hot");
+
+    let wall = jfr::read(&path, Weight::Wall).unwrap();
+    assert_eq!(wall.total(Weight::Cpu), 1_770_000_000);
+    assert_eq!(wall.folded(Weight::Cpu), cpu.folded(Weight::Cpu));
+    let wall_s = wall.total(Weight::Wall) as f64 / 1e9;
+    assert!((1.5..2.6).contains(&wall_s), "{wall_s}");
+}
+
+#[test]
 fn a_truncated_recording_names_the_byte_where_it_ends() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = std::fs::read(fixture(RECORDINGS[0])).unwrap();

@@ -157,9 +157,11 @@ fn cpu_mode_puts_the_hot_method_on_top_with_its_share() {
         shares[2] * 100.0,
         profile.sample_count()
     );
+    // A few hundred samples: a share is known to a few points.
     for (share, expected) in shares.iter().zip([0.6, 0.3, 0.1]) {
-        assert!((share - expected).abs() < 0.08, "{shares:?}");
+        assert!((share - expected).abs() < 0.1, "{shares:?}");
     }
+    assert!(shares[1] > shares[2], "{shares:?}");
 
     assert!(profile.threads().iter().all(|t| t.pid == jvm.pid()));
     let main = profile
@@ -181,11 +183,11 @@ fn cpu_mode_puts_the_hot_method_on_top_with_its_share() {
             .iter()
             .all(|s| s.state == ThreadState::Running)
     );
-    // About 5 s at 200 Hz; JFR drops a share of its samples (failed stack walks), never
-    // adds any.
+    // About 5 s at 200 Hz, never more. JFR drops a share of its samples (failed stack
+    // walks), and its sampler thread falls behind when the machine is busy.
     let stats = control.stats.snapshot();
     assert_eq!(stats.samples, profile.sample_count());
-    assert!((400..=1100).contains(&stats.samples), "{stats:?}");
+    assert!((250..=1100).contains(&stats.samples), "{stats:?}");
     assert!((900..=1300).contains(&stats.rounds), "{stats:?}");
 }
 

@@ -21,6 +21,9 @@ use crate::model::{Frame, FrameKind};
 pub(super) enum Kind {
     /// `jdk.ExecutionSample`: a thread running Java code.
     Execution,
+    /// `jdk.CPUTimeSample` (JDK 25+, Linux): a thread that used one sampling period of
+    /// CPU time, in Java or native code.
+    CpuTime,
     /// `jdk.NativeMethodSample`: a thread inside a native method.
     Native,
     /// `jdk.ThreadPark`, `jdk.JavaMonitorEnter`, `jdk.JavaMonitorWait`.
@@ -33,6 +36,7 @@ impl Kind {
     fn of(event_type: &str) -> Option<Kind> {
         match event_type {
             "jdk.ExecutionSample" => Some(Kind::Execution),
+            "jdk.CPUTimeSample" => Some(Kind::CpuTime),
             "jdk.NativeMethodSample" => Some(Kind::Native),
             "jdk.ThreadPark" | "jdk.JavaMonitorEnter" | "jdk.JavaMonitorWait" => Some(Kind::Lock),
             "jdk.ThreadSleep" => Some(Kind::Sleep),
@@ -44,7 +48,7 @@ impl Kind {
     fn thread_field(self) -> &'static str {
         match self {
             Kind::Execution | Kind::Native => "sampledThread",
-            Kind::Lock | Kind::Sleep => "eventThread",
+            Kind::CpuTime | Kind::Lock | Kind::Sleep => "eventThread",
         }
     }
 }
@@ -56,6 +60,8 @@ pub(super) struct Timed {
     pub start: i64,
     /// 0 for samples.
     pub duration: u64,
+    /// The CPU time a `jdk.CPUTimeSample` stands for; 0 for other events.
+    pub cpu_time: u64,
     /// Index into [`Decoded::threads`].
     pub thread: usize,
     /// Index into [`Decoded::stacks`].
@@ -167,9 +173,15 @@ pub(super) fn decode_chunk(
         let Some(ticks) = long(&value, "startTime") else {
             continue;
         };
-        let duration = match kind {
-            Kind::Execution | Kind::Native => 0,
-            Kind::Lock | Kind::Sleep => chunk.ticks_to_ns(long(&value, "duration").unwrap_or(0)),
+        let (duration, cpu_time) = match kind {
+            Kind::Execution | Kind::Native => (0, 0),
+            Kind::CpuTime => (
+                0,
+                chunk.ticks_to_ns(long(&value, "samplingPeriod").unwrap_or(0)),
+            ),
+            Kind::Lock | Kind::Sleep => {
+                (chunk.ticks_to_ns(long(&value, "duration").unwrap_or(0)), 0)
+            }
         };
         let thread = match value
             .get_field_raw(kind.thread_field())
@@ -212,6 +224,7 @@ pub(super) fn decode_chunk(
             kind,
             start: chunk.ticks_to_unix_ns(ticks),
             duration,
+            cpu_time,
             thread,
             stack,
         });

@@ -3,8 +3,9 @@
 //!
 //! `jfrs` decodes events; it sits behind this module so that its gaps can be filled here.
 //! The file's layout is checked by [`chunks`] first, which is how a cut or corrupt file
-//! is reported with the byte where it goes wrong. CPU views read `jdk.ExecutionSample`;
-//! wall-clock views add `jdk.NativeMethodSample` and the thread waits (`jdk.ThreadPark`,
+//! is reported with the byte where it goes wrong. CPU views read `jdk.ExecutionSample`,
+//! or `jdk.CPUTimeSample` when the recording has it (JDK 25+); wall-clock views add
+//! `jdk.NativeMethodSample` and the thread waits (`jdk.ThreadPark`,
 //! `jdk.JavaMonitorEnter`, `jdk.JavaMonitorWait`, `jdk.ThreadSleep`), weighted by
 //! duration.
 
@@ -160,8 +161,14 @@ pub fn read_with(
     })?;
     let chunks = chunks::chunks(&bytes).map_err(|e| JfrError::layout(path, e))?;
     let kinds: &[Kind] = match options.mode {
-        Weight::Cpu => &[Kind::Execution],
-        Weight::Wall => &[Kind::Execution, Kind::Native, Kind::Lock, Kind::Sleep],
+        Weight::Cpu => &[Kind::Execution, Kind::CpuTime],
+        Weight::Wall => &[
+            Kind::Execution,
+            Kind::CpuTime,
+            Kind::Native,
+            Kind::Lock,
+            Kind::Sleep,
+        ],
     };
     let mut decoded = Decoded::default();
     for chunk in &chunks {

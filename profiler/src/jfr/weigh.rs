@@ -5,8 +5,10 @@
 //! Java code and 1 thread in native code per period, round-robin, and drops the samples
 //! whose stack walk fails (a quarter to a third of them on a busy JVM).
 //!
-//! - CPU weight: a sample stands for one period, or, when its round hit the 5-thread cap,
-//!   for the time since its thread was last sampled, up to a full round-robin cycle.
+//! - CPU weight: when the recording has `jdk.CPUTimeSample` events (JDK 25+), they alone
+//!   carry it, each the CPU time it was taken after. Otherwise an execution sample stands
+//!   for one period, or, when its round hit the 5-thread cap, for the time since its
+//!   thread was last sampled, up to a full round-robin cycle.
 //! - Wall weight: a thread's observations (samples and waits) split its timeline. A sample
 //!   claims the time back to the previous observation and on to the next one, all of it
 //!   next to a wait and half of it next to another sample, each side capped at four
@@ -49,7 +51,7 @@ pub(super) fn weigh(
         .events
         .iter()
         .filter(|e| match e.kind {
-            Kind::Execution => true,
+            Kind::Execution | Kind::CpuTime => true,
             Kind::Native | Kind::Lock | Kind::Sleep => mode == Weight::Wall,
         })
         .filter(|e| e.start <= hi && e.seen_at() >= lo)
@@ -63,13 +65,16 @@ pub(super) fn weigh(
         Weight::Wall => wall_weights(&events, periods, cycles, window),
     };
     for (i, event) in events.iter().enumerate() {
-        let wall = wall.get(i).copied().unwrap_or(0);
-        if wall == 0 {
+        let (cpu, wall) = (
+            cpu.get(i).copied().unwrap_or(0),
+            wall.get(i).copied().unwrap_or(0),
+        );
+        if cpu == 0 && wall == 0 {
             continue;
         }
         let frames = decoded.stacks.get(event.stack);
         let state = match event.kind {
-            Kind::Execution => ThreadState::Running,
+            Kind::Execution | Kind::CpuTime => ThreadState::Running,
             Kind::Native => native_state(frames.and_then(|f| f.last())),
             Kind::Lock => ThreadState::Lock,
             Kind::Sleep => ThreadState::Sleeping,
@@ -81,7 +86,7 @@ pub(super) fn weigh(
             thread_name: thread.and_then(|t| t.name.clone()),
             state,
             frames: frames.cloned().unwrap_or_default(),
-            cpu_ns: cpu.get(i).copied().unwrap_or(0),
+            cpu_ns: cpu,
             wall_ns: wall,
         });
     }
@@ -120,8 +125,18 @@ impl Cycles {
     }
 }
 
-/// CPU weights, for execution samples only.
+/// CPU weights: see the module comment.
 fn cpu_weights(events: &[&Timed], periods: Periods, cycles: Cycles) -> Vec<u64> {
+    if events.iter().any(|e| e.kind == Kind::CpuTime) {
+        return events
+            .iter()
+            .map(|e| match e.kind {
+                Kind::CpuTime if e.cpu_time > 0 => e.cpu_time,
+                Kind::CpuTime => periods.execution,
+                _ => 0,
+            })
+            .collect();
+    }
     let full_rounds = full_execution_rounds(events, periods.execution);
     let mut last_sampled: HashMap<usize, i64> = HashMap::new();
     let mut weights = vec![0; events.len()];
@@ -150,7 +165,10 @@ fn wall_weights(
     let (lo, hi) = window;
     let mut by_thread: HashMap<usize, Vec<usize>> = HashMap::new();
     for (i, event) in events.iter().enumerate() {
-        by_thread.entry(event.thread).or_default().push(i);
+        // CPU-time samples come from a sampler of their own and carry no wall time.
+        if event.kind != Kind::CpuTime {
+            by_thread.entry(event.thread).or_default().push(i);
+        }
     }
     let mut weights = vec![0; events.len()];
     for indices in by_thread.values() {
@@ -164,6 +182,7 @@ fn wall_weights(
                     weights[i] = gap(event.start.max(lo), end);
                     continue;
                 }
+                Kind::CpuTime => continue,
             };
             let claim = |neighbour: Option<&&Timed>, before: bool| match neighbour {
                 None => base / 2,
@@ -175,7 +194,7 @@ fn wall_weights(
                     };
                     let span = span.min(cap);
                     match other.kind {
-                        Kind::Execution | Kind::Native => span / 2,
+                        Kind::Execution | Kind::Native | Kind::CpuTime => span / 2,
                         Kind::Lock | Kind::Sleep => span,
                     }
                 }
@@ -276,6 +295,7 @@ mod tests {
             kind,
             start,
             duration: 0,
+            cpu_time: 0,
             thread,
             stack: usize::from(kind == Kind::Native),
         }
@@ -360,6 +380,7 @@ mod tests {
                 kind: Kind::Lock,
                 start: t0 + 40 * MS,
                 duration: 40 * MS as u64,
+                cpu_time: 0,
                 thread: 0,
                 stack: 0,
             });
@@ -385,11 +406,38 @@ mod tests {
     }
 
     #[test]
+    fn cpu_time_samples_alone_carry_cpu_weight_when_present() {
+        let mut events: Vec<Timed> = (0..4)
+            .map(|i| sample(Kind::Execution, i * 10 * MS, 0))
+            .collect();
+        events.extend((0..3).map(|i| Timed {
+            cpu_time: 7 * MS as u64,
+            ..sample(Kind::CpuTime, i * 10 * MS + 1, 0)
+        }));
+        let d = decoded(events, 1);
+        let cpu = run(&d, Weight::Cpu, (0, i64::MAX));
+        assert_eq!(cpu.len(), 3);
+        assert!(
+            cpu.iter()
+                .all(|s| s.cpu_ns == 7 * MS as u64 && s.wall_ns == s.cpu_ns)
+        );
+        let wall = run(&d, Weight::Wall, (0, i64::MAX));
+        let total = |f: fn(&RawSample) -> u64| wall.iter().map(f).sum::<u64>();
+        assert_eq!(total(|s| s.cpu_ns), 21 * MS as u64);
+        assert_eq!(
+            total(|s| s.wall_ns),
+            40 * MS as u64,
+            "execution samples keep the wall view"
+        );
+    }
+
+    #[test]
     fn waits_are_clipped_to_the_window() {
         let wait = |start: i64, ms: u64, kind| Timed {
             kind,
             start,
             duration: ms * MS as u64,
+            cpu_time: 0,
             thread: 0,
             stack: 0,
         };

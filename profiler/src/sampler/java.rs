@@ -293,6 +293,16 @@ fn settings(options: &SamplerOptions) -> String {
     let period = period_setting(options.interval());
     let mut events = vec![
         event("jdk.ExecutionSample", &[("period", &period)]),
+        // JDK 25+ (experimental, Linux): samples each thread per period of CPU time it
+        // uses, in Java or native code, with no cap on threads; the reader prefers it for
+        // CPU weights. Older JVMs ignore events they do not know.
+        event(
+            "jdk.CPUTimeSample",
+            &[
+                ("throttle", &period.replace(' ', "")),
+                ("stackTrace", "true"),
+            ],
+        ),
         // Records each recording's settings, so the file says which period it sampled at.
         event("jdk.ActiveSetting", &[]),
     ];
@@ -619,7 +629,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cpu_settings_sample_at_the_rate_and_record_nothing_else() {
+    fn cpu_settings_sample_at_the_rate_and_record_no_waits() {
         let options = SamplerOptions {
             rate_hz: 200,
             ..SamplerOptions::default()
@@ -631,6 +641,10 @@ mod tests {
         );
         assert!(
             jfc.contains("<setting name=\"period\">5 ms</setting>"),
+            "{jfc}"
+        );
+        assert!(
+            jfc.contains("<setting name=\"throttle\">5ms</setting>"),
             "{jfc}"
         );
         assert!(!jfc.contains("jdk.ThreadPark"), "{jfc}");
