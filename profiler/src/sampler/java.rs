@@ -68,6 +68,9 @@ impl JavaSampler {
         if !access::process_exists(pid) {
             return Err(SamplerError::NoProcess { pid });
         }
+        // Another user's process hides its executable and mappings: say so, rather than
+        // that it is not a JVM.
+        let run_as = attach_identity(pid)?;
         let runtime = super::detect_runtime(pid)?;
         if runtime != Runtime::Java {
             let exe = fs::read_link(format!("/proc/{pid}/exe"))
@@ -84,11 +87,7 @@ impl JavaSampler {
         if access::process_command(pid).is_some_and(|c| c.contains("-XX:+DisableAttachMechanism")) {
             return Err(attach_disabled(pid));
         }
-        let run_as = attach_identity(pid)?;
-        let jcmd = Jcmd {
-            program: find_jcmd(pid)?,
-            run_as,
-        };
+        let jcmd = Jcmd::locate(pid, run_as)?;
         wait_until_attachable(pid)?;
         let files = Scratch::create(pid, run_as)?;
         fs::write(files.local("argus.jfc"), settings(options)).map_err(|e| {
@@ -356,16 +355,63 @@ struct Jcmd {
     /// The target's effective uid and gid, when argus runs as root and it does not: the
     /// JVM answers attach requests from its own user.
     run_as: Option<(u32, u32)>,
+    /// `nsenter`, to run jcmd in the target's mount namespace: a JVM with a private `/tmp`
+    /// (systemd's `PrivateTmp`) in argus's PID namespace, where jcmd would look for the
+    /// attach socket in argus's `/tmp`. `program` is then a path in that namespace.
+    nsenter: Option<PathBuf>,
 }
 
 impl Jcmd {
+    /// The jcmd for the JVM `pid`, run as `run_as`.
+    fn locate(pid: u32, run_as: Option<(u32, u32)>) -> Result<Jcmd, SamplerError> {
+        let private_mounts_only = !same_namespace(pid, "mnt") && same_namespace(pid, "pid");
+        let root = effective_ids(None).is_some_and(|(uid, _)| uid == 0);
+        if private_mounts_only
+            && root
+            && let Some(bin) = fs::read_link(format!("/proc/{pid}/exe"))
+                .ok()
+                .and_then(|exe| exe.parent().map(Path::to_path_buf))
+            && let Ok(relative) = bin.strip_prefix("/")
+            && Path::new(&format!("/proc/{pid}/root"))
+                .join(relative)
+                .join("jcmd")
+                .is_file()
+            && let Some(nsenter) = on_path("nsenter")
+        {
+            return Ok(Jcmd {
+                program: bin.join("jcmd"),
+                run_as,
+                nsenter: Some(nsenter),
+            });
+        }
+        Ok(Jcmd {
+            program: find_jcmd(pid)?,
+            run_as,
+            nsenter: None,
+        })
+    }
+
     /// Runs `jcmd PID ARGS...`; the combined output, as `Err` on a failed exit.
     fn run(&self, pid: u32, args: &[String]) -> Result<String, String> {
-        let mut command = Command::new(&self.program);
+        let mut command = match &self.nsenter {
+            Some(nsenter) => {
+                let mut command = Command::new(nsenter);
+                command.args(["-t", &pid.to_string(), "-m"]);
+                if let Some((uid, gid)) = self.run_as {
+                    command.args(["-S", &uid.to_string(), "-G", &gid.to_string()]);
+                }
+                command.arg("--").arg(&self.program);
+                command
+            }
+            None => {
+                let mut command = Command::new(&self.program);
+                if let Some((uid, gid)) = self.run_as {
+                    command.uid(uid).gid(gid);
+                }
+                command
+            }
+        };
         command.arg(pid.to_string()).args(args);
-        if let Some((uid, gid)) = self.run_as {
-            command.uid(uid).gid(gid);
-        }
         match command.output() {
             Ok(out) => {
                 let text = format!(
@@ -400,7 +446,7 @@ fn attach_identity(pid: u32) -> Result<Option<(u32, u32)>, SamplerError> {
         reason: format!(
             "the JVM runs as user {} and argus as user {}; a JVM accepts attach requests \
              only from its own user, so run argus as that user (`sudo -u '#{}' argus ...`) \
-             or with sudo. {FALLBACK}",
+             or with sudo",
             theirs.0, mine.0, theirs.0
         ),
     })
@@ -440,12 +486,10 @@ fn find_jcmd(pid: u32) -> Result<PathBuf, SamplerError> {
             );
         }
     }
-    if let Some(path) = std::env::var_os("PATH") {
-        candidates.extend(std::env::split_paths(&path).map(|dir| dir.join("jcmd")));
-    }
     candidates
         .into_iter()
         .find(|c| c.is_file())
+        .or_else(|| on_path("jcmd"))
         .ok_or_else(|| SamplerError::Unsupported {
             pid,
             message: format!(
@@ -457,6 +501,19 @@ fn find_jcmd(pid: u32) -> Result<PathBuf, SamplerError> {
                     .map_or_else(|| "unknown".to_string(), |p| p.display().to_string())
             ),
         })
+}
+
+/// `program` in a `PATH` directory.
+fn on_path(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+/// Whether `pid` shares this process's namespace of `kind` (`mnt`, `pid`).
+fn same_namespace(pid: u32, kind: &str) -> bool {
+    fs::read_link(format!("/proc/self/ns/{kind}")).ok()
+        == fs::read_link(format!("/proc/{pid}/ns/{kind}")).ok()
 }
 
 /// Waits until the JVM can answer an attach request: HotSpot catches `SIGQUIT` from early
@@ -566,9 +623,7 @@ struct Scratch {
 impl Scratch {
     fn create(pid: u32, owner: Option<(u32, u32)>) -> Result<Scratch, SamplerError> {
         let name = format!("argus-jfr-{pid}-{}", unique());
-        let same_mounts = fs::read_link("/proc/self/ns/mnt").ok()
-            == fs::read_link(format!("/proc/{pid}/ns/mnt")).ok();
-        let (local, remote) = if same_mounts {
+        let (local, remote) = if same_namespace(pid, "mnt") {
             let dir = std::env::temp_dir().join(&name);
             (dir.clone(), dir)
         } else {
