@@ -115,20 +115,21 @@ fn record(
     (profile, control, result)
 }
 
-fn self_ns(profile: &Profile, weight: Weight, label: &str) -> u64 {
+/// A function's self and total weight.
+fn weights(profile: &Profile, weight: Weight, label: &str) -> (u64, u64) {
     profile
         .hot_functions(weight)
         .iter()
         .find(|h| h.label == label)
-        .map_or(0, |h| h.self_ns)
+        .map_or((0, 0), |h| (h.self_ns, h.total_ns))
+}
+
+fn self_ns(profile: &Profile, weight: Weight, label: &str) -> u64 {
+    weights(profile, weight, label).0
 }
 
 fn total_ns(profile: &Profile, weight: Weight, label: &str) -> u64 {
-    profile
-        .hot_functions(weight)
-        .iter()
-        .find(|h| h.label == label)
-        .map_or(0, |h| h.total_ns)
+    weights(profile, weight, label).1
 }
 
 #[test]

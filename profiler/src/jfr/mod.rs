@@ -2,7 +2,7 @@
 //! `argus flamegraph recording.jfr` reads.
 //!
 //! `jfrs` decodes events; it sits behind this module so that its gaps can be filled here.
-//! The file's layout is checked by [`chunks`] first, which is how a cut or corrupt file
+//! The file's layout is checked first (`chunks`), which is how a cut or corrupt file
 //! is reported with the byte where it goes wrong. CPU views read `jdk.ExecutionSample`,
 //! or `jdk.CPUTimeSample` when the recording has it (JDK 25+); wall-clock views add
 //! `jdk.NativeMethodSample` and the thread waits (`jdk.ThreadPark`,
@@ -127,6 +127,7 @@ pub struct ReadOptions {
 }
 
 impl ReadOptions {
+    /// Options for a file read on its own: no PID, the file's own period and span.
     pub fn new(mode: Weight) -> ReadOptions {
         ReadOptions {
             mode,

@@ -45,6 +45,9 @@ const FALLBACK: &str = "What still works: the native sampler (native stacks only
 
 /// Samples one JVM through Flight Recorder. [`JavaSampler::attach`] starts the
 /// recording; [`Sampler::run`] waits, stops it and sends what it recorded.
+///
+/// `SamplerOptions::blocking` changes nothing (Flight Recorder never stops the JVM to
+/// sample it), and `subprocesses` is the recorder's business: each JVM needs a sampler.
 #[derive(Debug)]
 pub struct JavaSampler {
     pid: u32,
