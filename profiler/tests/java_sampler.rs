@@ -22,7 +22,7 @@ use argus_profiler::sampler::java::JavaSampler;
 use argus_profiler::sampler::{Control, Sampler, SamplerError, SamplerOptions};
 
 fn jdk_tool(tool: &str) -> PathBuf {
-    match std::env::var_os("ARGUS_TEST_JAVA_HOME") {
+    match std::env::var_os("ARGUS_TEST_JAVA_HOME").filter(|h| !h.is_empty()) {
         Some(home) => Path::new(&home).join("bin").join(tool),
         None => PathBuf::from(tool),
     }
@@ -256,6 +256,35 @@ fn a_jvm_that_exits_mid_recording_still_yields_its_samples() {
         "{:#?}",
         profile.folded(Weight::Cpu)
     );
+}
+
+#[test]
+fn a_jvm_killed_mid_recording_still_yields_what_it_flushed() {
+    let mut jvm = Jvm::start("CpuShares", 30, &[], true);
+    let pid = jvm.pid();
+    let sampler = JavaSampler::attach(pid, &SamplerOptions::default()).unwrap();
+    let killer = std::thread::spawn(move || {
+        // Flight Recorder flushes its disk repository every second.
+        std::thread::sleep(Duration::from_secs(3));
+        jvm.child.kill().unwrap();
+        jvm
+    });
+    let (profile, control, result) = record(sampler, Duration::from_secs(20));
+    drop(killer.join().unwrap());
+    // A killed JVM cannot remove its repository, `/tmp/<start time>_<pid>`.
+    for dir in std::fs::read_dir("/tmp").unwrap().filter_map(Result::ok) {
+        if dir
+            .file_name()
+            .to_string_lossy()
+            .ends_with(&format!("_{pid}"))
+        {
+            let _ = std::fs::remove_dir_all(dir.path());
+        }
+    }
+    result.unwrap();
+    assert!(control.has_exited());
+    assert!(profile.sample_count() > 20, "{}", profile.sample_count());
+    assert!(self_ns(&profile, Weight::Cpu, "CpuShares.hot") > 0);
 }
 
 #[test]

@@ -62,6 +62,8 @@ pub struct JavaSampler {
     started: Instant,
     /// Whether the recording may still be running in the JVM.
     active: bool,
+    /// The JVM's PID in its own PID namespace, which names its disk repository.
+    ns_pid: u32,
 }
 
 impl JavaSampler {
@@ -109,6 +111,7 @@ impl JavaSampler {
             started_unix_ns: unix_now_ns(),
             started: Instant::now(),
             active: false,
+            ns_pid: ns_pid(pid),
         };
         sampler.start()?;
         Ok(sampler)
@@ -184,29 +187,48 @@ impl JavaSampler {
         }
     }
 
-    /// The recording a JVM wrote as it exited: complete once the process is gone.
-    fn await_exit_dump(&self) -> Result<(), SamplerError> {
-        let path = self.files.local("recording.jfr");
+    /// Whether the JVM wrote its recording as it exited (`dumponexit`). It writes before
+    /// it exits, so the file is complete once the process is gone.
+    fn await_exit_dump(&self) -> bool {
         let deadline = Instant::now() + EXIT_DUMP_TIMEOUT;
-        loop {
-            let written = fs::metadata(&path).is_ok_and(|m| m.len() > 0);
-            if written && !access::process_exists(self.pid) {
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                return Err(SamplerError::Failed {
-                    pid: self.pid,
-                    message: "the JVM exited without writing its Flight Recorder recording \
-                              (killed with SIGKILL, or crashed); nothing it recorded can be read"
-                        .to_string(),
-                });
-            }
+        while access::process_exists(self.pid) && Instant::now() < deadline {
             std::thread::sleep(POLL);
         }
+        !access::process_exists(self.pid)
+            && fs::metadata(self.files.local("recording.jfr")).is_ok_and(|m| m.len() > 0)
     }
 
-    /// Reads the recording and sends its samples in batches.
-    fn send(&self, tx: &Sender<Batch>, control: &Control) -> Result<(), SamplerError> {
+    /// Sends what a JVM that died without writing its recording (SIGKILL, a crash) had
+    /// flushed to its disk repository, `/tmp/<start time>_<pid>/`: Flight Recorder
+    /// flushes every second, so about the last second is lost. Reachable only in argus's
+    /// mount namespace, and only for the default `java.io.tmpdir`.
+    fn send_salvaged(&self, tx: &Sender<Batch>, control: &Control) -> Result<(), SamplerError> {
+        let chunks = if self.files.in_our_mounts() {
+            repository_chunks(self.ns_pid)
+        } else {
+            Vec::new()
+        };
+        if chunks.is_empty() {
+            return Err(SamplerError::Failed {
+                pid: self.pid,
+                message: "the JVM died without writing its Flight Recorder recording (killed \
+                          with SIGKILL, or crashed), and left no repository in /tmp to read \
+                          it from"
+                    .to_string(),
+            });
+        }
+        self.send(&chunks, tx, control)
+    }
+
+    /// Reads the recording in `files` (one file, or a repository's chunk files in order)
+    /// and sends its samples in batches. A chunk file that cannot be read is skipped
+    /// when others can: a repository's last chunk may be cut where the JVM died.
+    fn send(
+        &self,
+        files: &[PathBuf],
+        tx: &Sender<Batch>,
+        control: &Control,
+    ) -> Result<(), SamplerError> {
         let options = ReadOptions {
             mode: self.options.mode,
             pid: self.pid,
@@ -228,11 +250,24 @@ impl JavaSampler {
                 receiver_gone = tx.send(std::mem::take(&mut batch)).is_err();
             }
         };
-        let path = self.files.local("recording.jfr");
-        jfr::read_with(&path, &options, &mut sink).map_err(|e| SamplerError::Failed {
-            pid: self.pid,
-            message: format!("cannot read the Flight Recorder recording: {e}"),
-        })?;
+        let mut read = 0;
+        let mut first_error = None;
+        for file in files {
+            match jfr::read_with(file, &options, &mut sink) {
+                Ok(_) => read += 1,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if read == 0
+            && let Some(e) = first_error
+        {
+            return Err(SamplerError::Failed {
+                pid: self.pid,
+                message: format!("cannot read the Flight Recorder recording: {e}"),
+            });
+        }
         if !batch.is_empty() && !receiver_gone {
             control
                 .stats
@@ -272,9 +307,11 @@ impl Sampler for JavaSampler {
         if exited {
             self.active = false;
             control.target_exited();
-            self.await_exit_dump()?;
+            if !self.await_exit_dump() {
+                return self.send_salvaged(tx, control);
+            }
         }
-        self.send(tx, control)
+        self.send(&[self.files.local("recording.jfr")], tx, control)
     }
 }
 
@@ -560,7 +597,13 @@ fn catches_signal(pid: u32, signal: u32) -> bool {
 
 /// `/tmp/.java_pid<PID>` as the JVM sees it, with its PID in its own namespace.
 fn attach_socket_exists(pid: u32) -> bool {
-    let ns_pid = fs::read_to_string(format!("/proc/{pid}/status"))
+    let ns_pid = ns_pid(pid);
+    Path::new(&format!("/proc/{pid}/root/tmp/.java_pid{ns_pid}")).exists()
+}
+
+/// A process's PID in its own PID namespace (a container's), `pid` when it shares ours.
+fn ns_pid(pid: u32) -> u32 {
+    fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
@@ -570,8 +613,31 @@ fn attach_socket_exists(pid: u32) -> bool {
                 .parse::<u32>()
                 .ok()
         })
-        .unwrap_or(pid);
-    Path::new(&format!("/proc/{pid}/root/tmp/.java_pid{ns_pid}")).exists()
+        .unwrap_or(pid)
+}
+
+/// The chunk files of the Flight Recorder disk repositories a JVM with PID `ns_pid` kept
+/// in `/tmp` (`2026_11_27_14_26_46_<pid>/2026_11_27_14_26_46.jfr`), oldest first. Chunks
+/// from before the recording, or from an earlier process with the same PID, fall outside
+/// its time window when read.
+fn repository_chunks(ns_pid: u32) -> Vec<PathBuf> {
+    let suffix = format!("_{ns_pid}");
+    let Ok(entries) = fs::read_dir("/tmp") else {
+        return Vec::new();
+    };
+    let mut chunks: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.ends_with(&suffix) && name.starts_with(|c: char| c.is_ascii_digit())
+        })
+        .filter_map(|dir| fs::read_dir(dir.path()).ok())
+        .flat_map(|files| files.filter_map(Result::ok).map(|f| f.path()))
+        .filter(|f| f.extension().is_some_and(|x| x == "jfr"))
+        .collect();
+    chunks.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    chunks
 }
 
 /// Whether jcmd's output says the JVM is not attachable yet, rather than refusing.
@@ -653,6 +719,11 @@ impl Scratch {
 
     fn local(&self, file: &str) -> PathBuf {
         self.local.join(file)
+    }
+
+    /// Whether the JVM sees the same files as argus.
+    fn in_our_mounts(&self) -> bool {
+        self.local == self.remote
     }
 
     fn remote(&self, file: &str) -> PathBuf {
