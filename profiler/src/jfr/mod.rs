@@ -213,9 +213,11 @@ pub fn read_with(
         })
         .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
         .unwrap_or((0, 0));
+    // The recording starts a chunk when it starts, some way into the window the caller
+    // asked for (jcmd is slow on a busy machine); waits that began before count from then.
     let window = match options.window {
         Some((lo, hi)) => (
-            i64::try_from(lo).unwrap_or(i64::MAX),
+            i64::try_from(lo).unwrap_or(i64::MAX).max(span.0),
             i64::try_from(hi).unwrap_or(i64::MAX),
         ),
         None => span,

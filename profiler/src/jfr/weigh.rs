@@ -12,8 +12,10 @@
 //! - Wall weight: a thread's observations (samples and waits) split its timeline. A sample
 //!   claims the time back to the previous observation and on to the next one, all of it
 //!   next to a wait and half of it next to another sample, each side capped at four
-//!   round-robin cycles. Dropped samples thus do not shrink running time next to waits,
-//!   and a thread's wall time adds up to about the time it was watched.
+//!   round-robin cycles. A cycle is measured from the rounds, since on oversubscribed
+//!   CPUs the sampler's own thread starves and visits threads far less often than every
+//!   period. Dropped samples and a late sampler thus do not shrink running time next to
+//!   sleeping threads, and a thread's wall time adds up to about the time it was watched.
 
 use std::collections::HashMap;
 
@@ -92,8 +94,10 @@ pub(super) fn weigh(
     }
 }
 
-/// How long the sampler takes to come back to a thread: one period per round the
-/// round-robin needs to visit every thread seen in that kind of sample.
+/// How long the sampler takes to come back to a thread running (or in native) code: one
+/// period per round the round-robin needs to visit every thread seen in that kind of
+/// sample, or longer when the sampler fell behind, as it does when the CPUs are
+/// oversubscribed and its thread gets few turns.
 #[derive(Clone, Copy, Debug)]
 struct Cycles {
     java: u64,
@@ -102,7 +106,7 @@ struct Cycles {
 
 impl Cycles {
     fn new(events: &[&Timed], periods: Periods) -> Cycles {
-        let distinct = |kind: Kind| {
+        let cycle = |kind: Kind, period: u64, per_round: u64| {
             let mut threads: Vec<usize> = events
                 .iter()
                 .filter(|e| e.kind == kind)
@@ -110,19 +114,42 @@ impl Cycles {
                 .collect();
             threads.sort_unstable();
             threads.dedup();
-            threads.len() as u64
+            let threads = threads.len() as u64;
+            let nominal = period * threads.div_ceil(per_round).max(1);
+            nominal.max(observed_cycle(events, kind, period, threads))
         };
         Cycles {
-            java: periods.execution
-                * distinct(Kind::Execution)
-                    .div_ceil(JAVA_SAMPLES_PER_ROUND)
-                    .max(1),
-            native: periods.native
-                * distinct(Kind::Native)
-                    .div_ceil(NATIVE_SAMPLES_PER_ROUND)
-                    .max(1),
+            java: cycle(Kind::Execution, periods.execution, JAVA_SAMPLES_PER_ROUND),
+            native: cycle(Kind::Native, periods.native, NATIVE_SAMPLES_PER_ROUND),
         }
     }
+}
+
+/// The cycle as the samples show it: the typical time between sampling rounds, times the
+/// rounds it takes to see `threads` threads at the samples a round actually took. 0 when
+/// there are too few rounds to tell.
+fn observed_cycle(events: &[&Timed], kind: Kind, period: u64, threads: u64) -> u64 {
+    let half = i64::try_from(period / 2).unwrap_or(i64::MAX);
+    let mut round_starts: Vec<i64> = Vec::new();
+    let mut samples = 0u64;
+    for event in events.iter().filter(|e| e.kind == kind) {
+        samples += 1;
+        match round_starts.last() {
+            Some(&start) if event.start.saturating_sub(start) <= half => {}
+            _ => round_starts.push(event.start),
+        }
+    }
+    if round_starts.len() < 8 {
+        return 0;
+    }
+    // The median gap: rounds that found no thread to sample leave longer gaps, which
+    // say nothing about how fast the sampler went.
+    let mut gaps: Vec<u64> = round_starts.windows(2).map(|w| gap(w[0], w[1])).collect();
+    gaps.sort_unstable();
+    let median = gaps[gaps.len() / 2];
+    let rounds = round_starts.len() as u64;
+    // threads / (samples / rounds) rounds, in integer arithmetic.
+    median.saturating_mul(threads).saturating_mul(rounds) / samples.max(1)
 }
 
 /// CPU weights: see the module comment.
@@ -429,6 +456,29 @@ mod tests {
             40 * MS as u64,
             "execution samples keep the wall view"
         );
+    }
+
+    #[test]
+    fn a_sampler_that_falls_behind_still_gives_running_threads_their_wall_time() {
+        // Ten threads always running on an oversubscribed machine: the sampler manages
+        // one sample every 30 ms instead of five every 10 ms, so each thread is seen
+        // every 300 ms.
+        let events = (0..100)
+            .map(|round| sample(Kind::Execution, round * 30 * MS, round as usize % 10))
+            .collect();
+        let out = run(&decoded(events, 10), Weight::Wall, (0, 3_000 * MS));
+        for thread in 0..10u64 {
+            let wall: u64 = out
+                .iter()
+                .filter(|s| s.tid == thread + 100)
+                .map(|s| s.wall_ns)
+                .sum();
+            let seconds = wall as f64 / 1e9;
+            assert!(
+                (2.6..3.1).contains(&seconds),
+                "thread {thread}: {seconds} s"
+            );
+        }
     }
 
     #[test]
