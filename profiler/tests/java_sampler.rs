@@ -135,13 +135,13 @@ fn total_ns(profile: &Profile, weight: Weight, label: &str) -> u64 {
 #[test]
 fn cpu_mode_puts_the_hot_method_on_top_with_its_share() {
     let jvm = Jvm::start("CpuShares", 30, &[], true);
-    // 200 Hz for enough samples in 5 s to tell 60% from 52%.
+    // 250 Hz for 6 s: enough samples to tell 60% from 50% on a busy machine.
     let options = SamplerOptions {
-        rate_hz: 200,
+        rate_hz: 250,
         ..SamplerOptions::default()
     };
     let sampler = JavaSampler::attach(jvm.pid(), &options).unwrap();
-    let (profile, control, result) = record(sampler, Duration::from_secs(5));
+    let (profile, control, result) = record(sampler, Duration::from_secs(6));
     result.unwrap();
     assert!(!control.has_exited());
 
@@ -162,7 +162,7 @@ fn cpu_mode_puts_the_hot_method_on_top_with_its_share() {
     for (share, expected) in shares.iter().zip([0.6, 0.3, 0.1]) {
         assert!((share - expected).abs() < 0.1, "{shares:?}");
     }
-    assert!(shares[1] > shares[2], "{shares:?}");
+    assert!(shares[0] > shares[1] && shares[1] > shares[2], "{shares:?}");
 
     assert!(profile.threads().iter().all(|t| t.pid == jvm.pid()));
     let main = profile
@@ -184,12 +184,12 @@ fn cpu_mode_puts_the_hot_method_on_top_with_its_share() {
             .iter()
             .all(|s| s.state == ThreadState::Running)
     );
-    // About 5 s at 200 Hz, never more. JFR drops a share of its samples (failed stack
+    // About 6 s at 250 Hz, never more. JFR drops a share of its samples (failed stack
     // walks), and its sampler thread falls behind when the machine is busy.
     let stats = control.stats.snapshot();
     assert_eq!(stats.samples, profile.sample_count());
-    assert!((250..=1100).contains(&stats.samples), "{stats:?}");
-    assert!((900..=1300).contains(&stats.rounds), "{stats:?}");
+    assert!((250..=1650).contains(&stats.samples), "{stats:?}");
+    assert!((1350..=2000).contains(&stats.rounds), "{stats:?}");
 }
 
 #[test]
