@@ -486,7 +486,9 @@ fn attach_identity(pid: u32) -> Result<Option<(u32, u32)>, SamplerError> {
         reason: format!(
             "the JVM runs as user {} and argus as user {}; a JVM accepts attach requests \
              only from its own user, so run argus as that user (`sudo -u '#{}' argus ...`) \
-             or with sudo",
+             or with sudo. What still works: that user can record it with `jcmd {pid} \
+             JFR.start name=rec filename=/tmp/rec.jfr` and `jcmd {pid} JFR.stop name=rec`, and \
+             `argus flamegraph /tmp/rec.jfr` reads the file",
             theirs.0, mine.0, theirs.0
         ),
     })
