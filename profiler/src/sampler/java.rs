@@ -695,7 +695,12 @@ impl Scratch {
     fn create(pid: u32, owner: Option<(u32, u32)>) -> Result<Scratch, SamplerError> {
         let name = format!("argus-jfr-{pid}-{}", unique());
         let (local, remote) = if same_namespace(pid, "mnt") {
-            let dir = std::env::temp_dir().join(&name);
+            // argus's own TMPDIR may be closed to the JVM's user.
+            let base = match owner {
+                Some(_) => PathBuf::from("/tmp"),
+                None => std::env::temp_dir(),
+            };
+            let dir = base.join(&name);
             (dir.clone(), dir)
         } else {
             (
