@@ -11,6 +11,8 @@
 )]
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -28,27 +30,26 @@ fn jdk_tool(tool: &str) -> PathBuf {
     }
 }
 
-/// The test programs, compiled once into a temporary directory.
+/// The test programs, compiled once per test run into Cargo's scratch directory.
 fn classes() -> &'static Path {
-    static CLASSES: OnceLock<tempfile::TempDir> = OnceLock::new();
-    CLASSES
-        .get_or_init(|| {
-            let dir = tempfile::tempdir().unwrap();
-            let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/profiles/java");
-            let status = Command::new(jdk_tool("javac"))
-                .arg("-d")
-                .arg(dir.path())
-                .arg(sources.join("CpuShares.java"))
-                .arg(sources.join("Waiter.java"))
-                .status()
-                .expect("javac runs: these tests need a JDK on PATH or in ARGUS_TEST_JAVA_HOME");
-            assert!(status.success(), "javac failed");
-            dir
-        })
-        .path()
+    static CLASSES: OnceLock<PathBuf> = OnceLock::new();
+    CLASSES.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("java-sampler-classes");
+        std::fs::create_dir_all(&dir).unwrap();
+        let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/profiles/java");
+        let status = Command::new(jdk_tool("javac"))
+            .arg("-d")
+            .arg(&dir)
+            .arg(sources.join("CpuShares.java"))
+            .arg(sources.join("Waiter.java"))
+            .status()
+            .expect("javac runs: these tests need a JDK on PATH or in ARGUS_TEST_JAVA_HOME");
+        assert!(status.success(), "javac failed");
+        dir
+    })
 }
 
-/// A JVM running one of the test programs, killed when dropped.
+/// A JVM running one of the test programs, stopped when dropped.
 struct Jvm {
     child: Child,
 }
@@ -56,16 +57,30 @@ struct Jvm {
 impl Jvm {
     /// Starts `class` for `seconds`; with `wait_ready`, returns once its workload runs.
     fn start(class: &str, seconds: u32, extra: &[&str], wait_ready: bool) -> Jvm {
-        let mut child = Command::new(jdk_tool("java"))
+        Jvm::start_with(class, seconds, extra, wait_ready, classes(), |_| {})
+    }
+
+    /// [`Jvm::start`] from the classes in `classpath`, with a last say on the command
+    /// (to run it as another user).
+    fn start_with(
+        class: &str,
+        seconds: u32,
+        extra: &[&str],
+        wait_ready: bool,
+        classpath: &Path,
+        configure: impl FnOnce(&mut Command),
+    ) -> Jvm {
+        let mut command = Command::new(jdk_tool("java"));
+        command
             .args(["-Xmx64m", "-Xss512k", "-XX:+UseSerialGC"])
             .args(extra)
             .arg("-cp")
-            .arg(classes())
+            .arg(classpath)
             .arg(class)
             .arg(seconds.to_string())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("java runs");
+            .stdout(Stdio::piped());
+        configure(&mut command);
+        let mut child = command.spawn().expect("java runs");
         if wait_ready {
             let stdout = child.stdout.take().unwrap();
             let mut line = String::new();
@@ -81,7 +96,19 @@ impl Jvm {
 }
 
 impl Drop for Jvm {
+    /// SIGTERM first, so the JVM removes its Flight Recorder repository from /tmp, then
+    /// SIGKILL if it lingers.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -284,6 +311,33 @@ fn a_jvm_killed_mid_recording_still_yields_what_it_flushed() {
     result.unwrap();
     assert!(control.has_exited());
     assert!(profile.sample_count() > 20, "{}", profile.sample_count());
+    assert!(self_ns(&profile, Weight::Cpu, "CpuShares.hot") > 0);
+}
+
+#[test]
+fn as_root_it_records_the_jvm_of_another_user() {
+    let root = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"));
+    if !root {
+        eprintln!("skipped: only root may attach to another user's JVM");
+        return;
+    }
+    // `nobody`, from classes it can read.
+    let readable = tempfile::Builder::new().tempdir_in("/tmp").unwrap();
+    std::fs::set_permissions(readable.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::copy(
+        classes().join("CpuShares.class"),
+        readable.path().join("CpuShares.class"),
+    )
+    .unwrap();
+    let jvm = Jvm::start_with("CpuShares", 30, &[], true, readable.path(), |c| {
+        c.uid(65534).gid(65534);
+    });
+    let sampler = JavaSampler::attach(jvm.pid(), &SamplerOptions::default()).unwrap();
+    let (profile, _control, result) = record(sampler, Duration::from_secs(2));
+    result.unwrap();
     assert!(self_ns(&profile, Weight::Cpu, "CpuShares.hot") > 0);
 }
 
