@@ -347,11 +347,31 @@ fn frame(frame: &Accessor<'_>) -> Frame {
     let line = int(frame, "lineNumber")
         .and_then(|l| u32::try_from(l).ok())
         .filter(|&l| l > 0);
-    Frame {
-        name: names::java_frame_name(&class, &method_name),
-        file: names::conventional_source_file(&class),
-        line,
-        kind: FrameKind::Java,
+    let frame_type = frame
+        .get_field("type")
+        .and_then(|t| string(&t, "description"))
+        .unwrap_or_default();
+    match frame_kind(&frame_type, &class) {
+        FrameKind::Java => Frame {
+            name: names::java_frame_name(&class, &method_name),
+            file: names::conventional_source_file(&class),
+            line,
+            kind: FrameKind::Java,
+        },
+        kind => Frame::new(method_name, kind),
+    }
+}
+
+/// What runs a frame, from its JFR frame type. HotSpot writes Java frames only
+/// (`Interpreted`, `JIT compiled`, `Inlined`, and `Native` for Java native methods);
+/// async-profiler's JFR files add `C++` (the JVM itself), `Kernel`, and `Native` frames
+/// of native libraries, which have no class.
+fn frame_kind(frame_type: &str, class: &str) -> FrameKind {
+    match frame_type {
+        "C++" => FrameKind::Native,
+        "Kernel" => FrameKind::Kernel,
+        "Native" if class.is_empty() => FrameKind::Native,
+        _ => FrameKind::Java,
     }
 }
 
@@ -384,6 +404,16 @@ fn symbol(value: &Accessor<'_>, field: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn native_and_kernel_frames_of_async_profiler_files_are_not_java() {
+        assert_eq!(frame_kind("JIT compiled", "com/acme/A"), FrameKind::Java);
+        assert_eq!(frame_kind("Native", "java/lang/Object"), FrameKind::Java);
+        assert_eq!(frame_kind("Native", ""), FrameKind::Native);
+        assert_eq!(frame_kind("C++", ""), FrameKind::Native);
+        assert_eq!(frame_kind("Kernel", ""), FrameKind::Kernel);
+        assert_eq!(frame_kind("", "com/acme/A"), FrameKind::Java);
+    }
 
     #[test]
     fn periods_read_with_or_without_a_space() {
