@@ -5,8 +5,9 @@
 //! Flight Recorder walks Java stacks inside the JVM, inlined and interpreted frames
 //! alike, which no outside reader of process memory can do safely. The price is that
 //! samples arrive when the recording ends, in one go, rather than round by round: the
-//! recording is stopped (or, if the JVM exits first, written by `dumponexit=true`) and
-//! then sent in batches. Nothing is written into the target except through the attach
+//! recording is stopped and then sent in batches. A JVM that exits first writes it as it
+//! goes (`dumponexit=true`); one that is killed leaves what it flushed, up to a second
+//! before, in its disk repository, which is read instead. Nothing is written into the target except through the attach
 //! mechanism, and the settings ask only for the events the mode needs.
 
 use std::fs;
