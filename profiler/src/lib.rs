@@ -20,6 +20,7 @@
 
 pub mod access;
 pub mod format;
+pub mod jfr;
 pub mod model;
 pub mod record;
 pub mod sampler;

@@ -130,6 +130,8 @@ pub enum FormatError {
     },
     #[error("{}: {message}", path.display())]
     Unsupported { path: PathBuf, message: String },
+    #[error(transparent)]
+    Jfr(#[from] crate::jfr::JfrError),
 }
 
 impl FormatError {
@@ -183,6 +185,15 @@ pub fn read(path: &Path) -> Result<Profile, FormatError> {
     let format = Format::from_path(path)
         .or_else(|| Format::sniff(&bytes))
         .unwrap_or(Format::Folded);
+    if format == Format::Jfr {
+        // Read every event, so both the CPU and the wall view can be drawn; CPU is the
+        // default view of a recording.
+        let mut profile = crate::jfr::read(path, Weight::Wall)?;
+        if profile.total(Weight::Cpu) > 0 {
+            profile.meta.mode = Weight::Cpu;
+        }
+        return Ok(profile);
+    }
     read_bytes(path, format, &bytes)
 }
 
@@ -194,7 +205,7 @@ pub fn read_bytes(path: &Path, format: Format, bytes: &[u8]) -> Result<Profile, 
         Format::Speedscope => speedscope::read(path, bytes),
         Format::Jfr => Err(FormatError::Unsupported {
             path: path.to_path_buf(),
-            message: "JFR recordings are not readable in this build".to_string(),
+            message: "a JFR recording is read from its file".to_string(),
         }),
         Format::Svg => Err(FormatError::Unsupported {
             path: path.to_path_buf(),

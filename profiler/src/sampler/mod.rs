@@ -4,6 +4,7 @@
 //! A sampler runs on its own thread until [`Control::should_stop`] says so or its target
 //! exits. It must never lose what it already sent: the recorder writes whatever arrived.
 
+pub mod java;
 pub mod python;
 
 use std::sync::Arc;
@@ -213,7 +214,8 @@ pub fn attach(
 ) -> Result<Box<dyn Sampler>, SamplerError> {
     match runtime {
         Runtime::Python => Ok(Box::new(python::PythonSampler::attach(pid, options)?)),
-        Runtime::Java | Runtime::Native | Runtime::Unknown => Err(SamplerError::Unsupported {
+        Runtime::Java => Ok(Box::new(java::JavaSampler::attach(pid, options)?)),
+        Runtime::Native | Runtime::Unknown => Err(SamplerError::Unsupported {
             pid,
             message: format!("sampling {} processes is not built yet", runtime.name()),
         }),
