@@ -12,22 +12,13 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use argus_profiler::format::{self, folded};
-use argus_profiler::model::{Profile, ThreadState, Weight};
+use argus_profiler::format;
+use argus_profiler::model::{ThreadState, Weight};
+use common::profiling::{Guard, all_outputs, assert_formats_round_trip, share, top_self};
 use common::{Run, repo, run};
-
-/// Kills the process when the test ends, however it ends.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn workload(name: &str) -> String {
     repo()
@@ -54,32 +45,6 @@ fn start_python(script: &str, seconds: &str) -> Guard {
         .spawn()
         .expect("python3 starts");
     Guard(child)
-}
-
-/// Share of `weight` whose leaf frame is `function`, among samples whose stack contains
-/// `within` (or all samples).
-fn share(profile: &Profile, weight: Weight, function: &str, within: Option<&str>) -> f64 {
-    let mut part = 0u64;
-    let mut total = 0u64;
-    for (stack, w) in profile.folded(weight) {
-        if within.is_some_and(|w| !stack.contains(w)) {
-            continue;
-        }
-        total += w;
-        let leaf = stack.rsplit(';').next().unwrap();
-        if leaf.starts_with(&format!("{function} (")) {
-            part += w;
-        }
-    }
-    if total == 0 {
-        0.0
-    } else {
-        part as f64 * 100.0 / total as f64
-    }
-}
-
-fn top_self(profile: &Profile, weight: Weight) -> String {
-    profile.hot_functions(weight)[0].label.clone()
 }
 
 fn profile_command(dir: &Path, args: &[&str], script: &str, seconds: &str) -> (Run, PathBuf) {
@@ -212,11 +177,8 @@ fn attaching_by_pid_leaves_the_target_running() {
 #[test]
 fn every_output_format_round_trips() {
     let dir = tempfile::tempdir().unwrap();
-    let outputs = ["p.pb.gz", "p.folded", "p.json", "p.svg"].map(|n| dir.path().join(n));
     let mut args = vec!["profile".to_string(), "--mode".into(), "wall".into()];
-    for o in &outputs {
-        args.extend(["-o".into(), o.display().to_string()]);
-    }
+    args.extend(all_outputs(dir.path(), "p"));
     args.extend([
         "--".into(),
         "python3".into(),
@@ -226,68 +188,7 @@ fn every_output_format_round_trips() {
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(dir.path(), &refs);
     assert_eq!(out.code, 0, "{}", out.stderr);
-
-    let pprof = format::read(&outputs[0]).unwrap();
-    let expected = folded::lines(&pprof, Weight::Wall);
-    assert!(!expected.is_empty());
-    for path in &outputs[1..3] {
-        let back = format::read(path).unwrap();
-        assert_eq!(
-            folded::lines(&back, Weight::Wall),
-            expected,
-            "{}",
-            path.display()
-        );
-    }
-    // pprof keeps both weights and the labels: written again and read back, it is equal.
-    let again = dir.path().join("again.pb.gz");
-    format::write(
-        &pprof,
-        &again,
-        format::Format::Pprof,
-        &format::WriteOptions::for_profile(&pprof),
-    )
-    .unwrap();
-    let reread = format::read(&again).unwrap();
-    for weight in [Weight::Cpu, Weight::Wall] {
-        assert_eq!(reread.folded(weight), pprof.folded(weight));
-    }
-    let svg = std::fs::read_to_string(&outputs[3]).unwrap();
-    assert!(svg.contains("compute (") && svg.contains("function search("));
-
-    // Converting any readable format draws a flamegraph; two profiles draw a diff.
-    for input in &outputs[..3] {
-        let svg = dir.path().join("converted.svg");
-        let out = run(
-            dir.path(),
-            &[
-                "flamegraph",
-                input.to_str().unwrap(),
-                "-o",
-                svg.to_str().unwrap(),
-                "--icicle",
-            ],
-        );
-        assert_eq!(out.code, 0, "{}", out.stderr);
-        assert!(std::fs::read_to_string(&svg).unwrap().contains("compute ("));
-    }
-    let diff = dir.path().join("diff.svg");
-    let out = run(
-        dir.path(),
-        &[
-            "diff",
-            outputs[0].to_str().unwrap(),
-            outputs[1].to_str().unwrap(),
-            "-o",
-            diff.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(
-        std::fs::read_to_string(&diff)
-            .unwrap()
-            .contains("red is more")
-    );
+    assert_formats_round_trip(dir.path(), "p", Weight::Wall, "compute (");
 }
 
 #[test]

@@ -2,6 +2,8 @@
 
 #![allow(dead_code, reason = "each test crate uses a different subset")]
 
+pub mod profiling;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
