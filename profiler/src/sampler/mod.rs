@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use crate::model::{RawSample, Runtime, Weight};
 
+pub mod native;
+
 /// A batch of samples, usually one sampling round over every thread.
 pub type Batch = Vec<RawSample>;
 
