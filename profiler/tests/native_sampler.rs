@@ -68,6 +68,8 @@ struct Recording {
     exited: bool,
     /// CPU time the target used while it was sampled, from `/proc/PID/schedstat`.
     target_cpu_ns: u64,
+    /// The CPU weight of each sample, in order.
+    cpu_weights: Vec<u64>,
 }
 
 /// Nanoseconds a process has spent on a CPU (all its threads).
@@ -103,11 +105,21 @@ fn record(pid: u32, mode: Weight, walk: StackWalk, rate_hz: u32, duration: Durat
         mode,
         ..SamplerOptions::default()
     };
+    record_with(pid, &options, walk, duration)
+}
+
+fn record_with(
+    pid: u32,
+    options: &SamplerOptions,
+    walk: StackWalk,
+    duration: Duration,
+) -> Recording {
+    let mode = options.mode;
     let bracket = mode == Weight::Cpu;
     if bracket {
         pause(pid, true);
     }
-    let sampler = NativeSampler::attach_with(pid, &options, walk).expect("attaches");
+    let sampler = NativeSampler::attach_with(pid, options, walk).expect("attaches");
     let cpu_before = cpu_ns_of(pid);
     if bracket {
         pause(pid, false);
@@ -140,9 +152,11 @@ fn record(pid: u32, mode: Weight, walk: StackWalk, rate_hz: u32, duration: Durat
         mode,
         ..Meta::default()
     });
+    let mut cpu_weights = Vec::new();
     for batch in rx.try_iter() {
         for sample in &batch {
             profile.add_raw(sample);
+            cpu_weights.push(sample.cpu_ns);
         }
     }
     Recording {
@@ -151,6 +165,7 @@ fn record(pid: u32, mode: Weight, walk: StackWalk, rate_hz: u32, duration: Durat
         stats: control.stats.snapshot(),
         exited: control.has_exited(),
         target_cpu_ns: cpu_after.saturating_sub(cpu_before),
+        cpu_weights,
     }
 }
 
@@ -218,6 +233,18 @@ fn cpu_shares_of_three_functions_match_their_work_within_five_points() {
         "weights cover {covered:.3} of the CPU time ({:?})",
         rec.stats
     );
+    // Samples come every 0.5–1.5 periods of CPU time (1 ms at 1 kHz), not every period,
+    // so they cannot stay in phase with the workload's 10 ms cycle.
+    let mut weights = rec.cpu_weights.clone();
+    weights.sort_unstable();
+    let quantile = |q: f64| weights[((weights.len() - 1) as f64 * q) as usize] as f64 / 1e6;
+    let (q10, q50, q90) = (quantile(0.1), quantile(0.5), quantile(0.9));
+    eprintln!("sample weights (ms): p10 {q10:.3} p50 {q50:.3} p90 {q90:.3}");
+    assert!(
+        q10 < 0.75 && q90 > 1.25,
+        "weights are not jittered: {q10} {q50} {q90}"
+    );
+    assert!((0.6..1.5).contains(&q50), "median weight {q50} ms");
     // Frames name the binary and carry lines from the debug info.
     let frame = p
         .frames()
@@ -446,4 +473,89 @@ fn a_stripped_binary_still_unwinds_and_is_named_by_offset() {
         .count();
     eprintln!("stripped: {heaviest}");
     assert!(own_frames >= 4, "{heaviest}");
+}
+
+#[test]
+fn cpp_and_rust_names_are_demangled_and_rust_stacks_reach_main() {
+    let dir = tempfile::tempdir().unwrap();
+    let cpp = dir.path().join("names_cpp");
+    let status = Command::new("g++")
+        .args(["-O2", "-g", "-o"])
+        .arg(&cpp)
+        .arg(fixture("names.cpp"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let target = start(&cpp, &[]);
+    let rec = record(
+        target.pid(),
+        Weight::Cpu,
+        StackWalk::Dwarf,
+        200,
+        Duration::from_secs(1),
+    );
+    let top = &rec.profile.hot_functions(Weight::Cpu)[0].label;
+    assert_eq!(top, "shapes::Area<unsigned long>::compute(unsigned long)");
+    drop(target);
+
+    let rust = dir.path().join("names_rs");
+    let status = Command::new("rustc")
+        .args(["-O", "-g", "-C", "force-frame-pointers=no", "-o"])
+        .arg(&rust)
+        .arg(fixture("names.rs"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let target = start(&rust, &[]);
+    let rec = record(
+        target.pid(),
+        Weight::Cpu,
+        StackWalk::Dwarf,
+        200,
+        Duration::from_secs(1),
+    );
+    let folded = rec.profile.folded(Weight::Cpu);
+    let (heaviest, _) = folded.iter().max_by_key(|(_, w)| *w).unwrap();
+    eprintln!("rust: {heaviest}");
+    // The Rust runtime sits between `main` and the program's main; a wrong module base
+    // (text not at the file offset it is mapped from) skipped it.
+    assert!(heaviest.starts_with("_start;"), "{heaviest}");
+    assert!(
+        heaviest.contains(";main;std::rt::lang_start_internal;"),
+        "{heaviest}"
+    );
+    assert!(
+        heaviest.contains(";names::main;names::engine::crunch"),
+        "{heaviest}"
+    );
+}
+
+#[test]
+fn subprocesses_are_sampled_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = compile(dir.path(), "shares.c", &[]);
+    // A shell runs two copies of the program, each for 0.3 s of CPU time.
+    let script = format!("'{0}' 0.3 & '{0}' 0.3; wait", binary.display());
+    let target = Target(Command::new("sh").args(["-c", &script]).spawn().unwrap());
+    thread::sleep(Duration::from_millis(100));
+    let options = SamplerOptions {
+        rate_hz: 200,
+        subprocesses: true,
+        ..SamplerOptions::default()
+    };
+    let rec = record_with(
+        target.pid(),
+        &options,
+        StackWalk::Dwarf,
+        Duration::from_secs(10),
+    );
+    assert!(rec.exited);
+    let pids: std::collections::BTreeSet<u32> =
+        rec.profile.threads().iter().map(|t| t.pid).collect();
+    assert!(pids.len() >= 2, "{pids:?}");
+    assert!(
+        !pids.contains(&target.pid()),
+        "the idle shell has no CPU samples"
+    );
+    assert_eq!(rec.profile.hot_functions(Weight::Cpu)[0].label, "hot_a");
 }

@@ -5,7 +5,7 @@
 //!
 //! Records of every event on one CPU go to one ring buffer (`PERF_EVENT_IOC_SET_OUTPUT`),
 //! so memory does not grow with the thread count. New threads and processes are found
-//! by rescanning `/proc` every tick; a thread that lives shorter than a tick is missed.
+//! by rescanning `/proc` every 10 ms; a thread that lives shorter than that is missed.
 //! `inherit` would catch those, but an inherited event cannot be re-armed with a new
 //! period (the jitter below), and a per-thread mapping of an inherited event is
 //! refused by the kernel.
@@ -13,9 +13,9 @@
 //! **Weights.** Each sample carries the event's count (`PERF_SAMPLE_READ`): the CPU time
 //! the thread spent on that CPU. A sample weighs the count since the previous sample of
 //! its event, so re-arming loses no CPU time. When records were lost (the ring buffer
-//! filled while the sampler was kept off CPU), the next sample weighs only its own
-//! period: the lost time is dropped, not piled onto one stack, and counted in
-//! `stats.failed`.
+//! filled while the sampler was kept off CPU; the sample then comes long after its
+//! timer started), the next sample weighs only its own period: the lost time is
+//! dropped, not piled onto one stack, and counted in `stats.failed`.
 //!
 //! **Jitter.** A `cpu-clock` event fires every period of the thread's CPU time, strictly
 //! periodically, so a workload that alternates with the same period would be sampled
@@ -40,10 +40,14 @@ use crate::sampler::{SamplerError, SamplerOptions, Stats};
 
 /// Bytes of user stack copied with each sample.
 const STACK_BYTES: u32 = 32 * 1024;
-/// Ring buffer sizes to try per CPU, largest first: 4 MiB holds about 120 samples, so
-/// the sampler thread may be kept off CPU for 120 ms at 1 kHz before records are lost.
-/// An unprivileged user may lock only about 512 KiB per CPU.
-const BUFFER_BYTES: [usize; 4] = [4 << 20, 1 << 20, 512 << 10, 128 << 10];
+/// How late a timer may fire, in CPU nanoseconds, before samples count as lost.
+const TIMER_SLACK_NS: u64 = 100_000;
+/// Locked memory for all ring buffers together, when the kernel allows it.
+const BUFFER_BUDGET: usize = 32 << 20;
+/// Ring buffer sizes per CPU, from the largest that fits the budget (8 MiB, about 250
+/// samples: the sampler thread may be kept off CPU for 250 ms at 1 kHz before records
+/// are lost) down to what an unprivileged user may lock (about 512 KiB per CPU).
+const BUFFER_BYTES: [usize; 6] = [8 << 20, 4 << 20, 2 << 20, 1 << 20, 512 << 10, 128 << 10];
 /// `perf_callchain_context` markers: values above this separate kernel and user parts.
 const CONTEXT_MAX: u64 = -4095i64 as u64;
 const CONTEXT_KERNEL: u64 = -128i64 as u64;
@@ -77,6 +81,11 @@ struct Event {
     counter: Option<Counter>,
     /// The event's count at its previous sample.
     last_count: u64,
+    /// The count when the event's timer last started: at its previous sample, or at the
+    /// re-arm that followed it.
+    armed_at: u64,
+    /// Whether records were lost in the event's buffer since its last sample.
+    may_have_lost: bool,
 }
 
 /// A sample read from a ring buffer.
@@ -224,6 +233,8 @@ impl CpuSampler {
                     cpu: index,
                     counter,
                     last_count: 0,
+                    armed_at: 0,
+                    may_have_lost: false,
                 },
             );
             ids.push(id);
@@ -236,7 +247,11 @@ impl CpuSampler {
     /// buffer (and is returned without a counter: the buffer holds it), later ones are
     /// redirected into that buffer.
     fn open_event(&mut self, tid: u32, index: usize) -> io::Result<(u64, Option<Counter>)> {
-        let mut sizes = BUFFER_BYTES.iter().peekable();
+        let per_cpu = BUFFER_BUDGET / self.cpus.len().max(1);
+        let mut sizes = BUFFER_BYTES
+            .iter()
+            .skip_while(|&&size| size > per_cpu && size > BUFFER_BYTES[3])
+            .peekable();
         loop {
             let counter = self.build(tid, index)?;
             if let Some(owner) = &self.buffers[index] {
@@ -326,7 +341,9 @@ impl CpuSampler {
     /// returns the samples as captures.
     pub fn drain(&mut self, stats: &Stats) -> Vec<Capture> {
         let mut records = Vec::new();
-        for buffer in self.buffers.iter_mut().flatten() {
+        let mut lossy = Vec::new();
+        for (index, buffer) in self.buffers.iter_mut().enumerate() {
+            let Some(buffer) = buffer else { continue };
             while let Some(record) = buffer.next_record() {
                 match record.parse_record() {
                     Ok(PerfRecord::Sample(sample)) => {
@@ -348,6 +365,7 @@ impl CpuSampler {
                         });
                     }
                     Ok(PerfRecord::Lost(lost)) => {
+                        lossy.push(index);
                         stats
                             .failed
                             .fetch_add(lost.lost, std::sync::atomic::Ordering::Relaxed);
@@ -366,23 +384,32 @@ impl CpuSampler {
                 }
             }
         }
+        // A loss record does not reliably say whose samples were lost: every event
+        // writing into that buffer may have lost some.
+        for event in self.events.values_mut() {
+            if lossy.contains(&event.cpu) {
+                event.may_have_lost = true;
+            }
+        }
         let mut captures = Vec::with_capacity(records.len());
         let mut fired: HashMap<u64, u64> = HashMap::new();
-        // Samples are never more than 1.5 periods apart (plus the time to re-arm) unless
-        // records were lost; the CPU time of lost samples is dropped rather than piled
-        // onto the next sample's stack.
-        let longest = self.period_ns.saturating_mul(2);
         for record in records {
             let weight = match (self.events.get_mut(&record.id), record.count) {
                 (Some(event), Some(count)) => {
+                    // A sample comes one period (`record.period`) after its timer
+                    // started; much later, after a loss, means samples in between were
+                    // lost, and their CPU time is dropped rather than piled onto this
+                    // sample's stack.
+                    let started = event.armed_at.max(event.last_count);
+                    let slack = record.period / 2 + TIMER_SLACK_NS;
+                    let lost = event.may_have_lost
+                        && count.saturating_sub(started) > record.period + slack;
+                    event.may_have_lost = false;
                     let delta = count.saturating_sub(event.last_count);
                     event.last_count = count;
+                    event.armed_at = count;
                     fired.insert(record.id, count);
-                    if delta <= longest {
-                        delta
-                    } else {
-                        record.period
-                    }
+                    if lost { record.period } else { delta }
                 }
                 _ => record.period,
             };
@@ -395,9 +422,11 @@ impl CpuSampler {
     }
 
     /// Sets the period of an event that just fired so its next sample lands a random
-    /// 0.5–1.5 periods of CPU time after `count` (the count at the sample).
+    /// 0.5–1.5 periods of CPU time after `count` (the count at the sample), or, when
+    /// that moment is (nearly) past, a random 0.5–1.5 periods from now.
     fn rearm(&mut self, id: u64, count: u64) {
         let target = self.jittered_period();
+        let fallback = self.jittered_period();
         let minimum = self.period_ns / 4;
         let Some(event) = self.events.get_mut(&id) else {
             return;
@@ -414,9 +443,16 @@ impl CpuSampler {
             return;
         };
         let since = now.saturating_sub(count);
-        // When the sample is old news, the period already running stays.
-        if target > since + minimum {
-            let _ = super::sys::set_period(counter, target - since);
+        // When the re-arm comes too late to land the sample at `target`, a fresh random
+        // period starts from now: the one left from the last re-arm may be short, and
+        // keeping it would make short intervals repeat.
+        let period = if target > since + minimum {
+            target - since
+        } else {
+            fallback
+        };
+        if super::sys::set_period(counter, period).is_ok() {
+            event.armed_at = now;
         }
     }
 

@@ -42,6 +42,9 @@ use self::unwind::{Regs, Unwinding};
 
 /// How often CPU samples are sent to the recorder.
 const BATCH_EVERY: Duration = Duration::from_millis(100);
+/// How often CPU mode looks for new threads and checks that the target lives; a thread
+/// that lives shorter than this is not sampled.
+const RESCAN_EVERY: Duration = Duration::from_millis(10);
 
 /// How CPU samples find their callers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -209,11 +212,13 @@ fn run_cpu(
     let tick = cpu.tick();
     let mut unwound: Vec<Unwound> = Vec::new();
     let mut last_send = Instant::now();
+    let mut last_scan = Instant::now();
     loop {
         std::thread::sleep(tick);
         let stopping = control.should_stop();
+        let scan = stopping || last_scan.elapsed() >= RESCAN_EVERY;
         // Checked before the last drain: a process that is gone writes no more samples.
-        let exited = !procfs::alive(pid);
+        let exited = scan && !procfs::alive(pid);
         for capture in cpu.drain(&control.stats) {
             unwound.push(pipeline.unwind(capture));
         }
@@ -224,7 +229,10 @@ fn run_cpu(
             }
             return Ok(());
         }
-        cpu.rescan();
+        if scan {
+            last_scan = Instant::now();
+            cpu.rescan();
+        }
         if last_send.elapsed() >= BATCH_EVERY && !unwound.is_empty() {
             last_send = Instant::now();
             if !send(pipeline, &mut unwound, tx, control) {
@@ -361,18 +369,13 @@ impl Pipeline {
     /// Names the frames of a batch.
     fn symbolize(&mut self, batch: Vec<Unwound>) -> Vec<RawSample> {
         let mut by_pid: HashMap<u32, Vec<u64>> = HashMap::new();
-        let mut kernel: Vec<u64> = Vec::new();
         for u in &batch {
             by_pid.entry(u.pid).or_default().extend(&u.user);
-            kernel.extend(&u.kernel);
         }
         for (pid, addrs) in by_pid {
             let alive = procfs::alive(pid);
             self.symbols
                 .resolve(pid, &addrs, self.unwinding.loaded(pid), alive);
-        }
-        if !kernel.is_empty() {
-            self.symbols.resolve_kernel(&kernel);
         }
         batch
             .into_iter()

@@ -12,9 +12,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use blazesym::symbolize::source::{Elf, Kernel, Process, Source};
+use blazesym::Pid;
+use blazesym::symbolize::source::{Elf, Process, Source};
 use blazesym::symbolize::{Input, Sym, Symbolized, Symbolizer};
-use blazesym::{MaybeDefault, Pid};
 
 use super::unwind::{ModuleInfo, ProcessModules};
 use crate::model::{Frame, FrameKind};
@@ -24,7 +24,8 @@ pub(super) struct Symbols {
     symbolizer: Symbolizer,
     /// Frames (root first: the function, then what was inlined into it) per address.
     user: HashMap<(u32, u64), Arc<[Frame]>>,
-    kernel: HashMap<u64, Frame>,
+    /// Kernel text symbols, read once; empty when `/proc/kallsyms` hides addresses.
+    kallsyms: Option<Kallsyms>,
 }
 
 impl Symbols {
@@ -36,7 +37,7 @@ impl Symbols {
                 .enable_demangling(true)
                 .build(),
             user: HashMap::new(),
-            kernel: HashMap::new(),
+            kallsyms: None,
         }
     }
 
@@ -129,42 +130,49 @@ impl Symbols {
         }
     }
 
-    /// Names kernel addresses from `/proc/kallsyms`.
-    pub fn resolve_kernel(&mut self, addrs: &[u64]) {
-        let mut todo: Vec<u64> = addrs
-            .iter()
-            .copied()
-            .filter(|a| !self.kernel.contains_key(a))
-            .collect();
-        todo.sort_unstable();
-        todo.dedup();
-        if todo.is_empty() {
-            return;
-        }
-        let kernel = Kernel {
-            vmlinux: MaybeDefault::None,
-            debug_syms: false,
-            ..Kernel::default()
-        };
-        let syms = self
-            .symbolizer
-            .symbolize(&Source::Kernel(kernel), Input::AbsAddr(&todo))
-            .unwrap_or_default();
-        for (i, addr) in todo.into_iter().enumerate() {
-            let name = match syms.get(i) {
-                Some(Symbolized::Sym(sym)) => sym.name.to_string(),
-                _ => "[kernel]".to_string(),
-            };
-            self.kernel
-                .insert(addr, Frame::new(name, FrameKind::Kernel));
-        }
+    /// The kernel function an address belongs to, from `/proc/kallsyms` (read on
+    /// first use; blazesym would re-read it on every call, as the file's time stamp
+    /// changes with each look).
+    pub fn kernel_frame(&mut self, addr: u64) -> Frame {
+        let kallsyms = self.kallsyms.get_or_insert_with(Kallsyms::read);
+        let name = kallsyms.name(addr).unwrap_or("[kernel]");
+        Frame::new(name, FrameKind::Kernel)
+    }
+}
+
+/// The kernel's text symbols, sorted by address.
+struct Kallsyms {
+    symbols: Vec<(u64, String)>,
+}
+
+impl Kallsyms {
+    fn read() -> Kallsyms {
+        let text = std::fs::read_to_string("/proc/kallsyms").unwrap_or_default();
+        Self::parse(&text)
     }
 
-    pub fn kernel_frame(&self, addr: u64) -> Frame {
-        self.kernel
-            .get(&addr)
-            .cloned()
-            .unwrap_or_else(|| Frame::new("[kernel]", FrameKind::Kernel))
+    fn parse(text: &str) -> Kallsyms {
+        let mut symbols: Vec<(u64, String)> = text
+            .lines()
+            .filter_map(|line| {
+                let mut fields = line.split_ascii_whitespace();
+                let addr = u64::from_str_radix(fields.next()?, 16).ok()?;
+                let kind = fields.next()?;
+                let name = fields.next()?;
+                let is_text = matches!(kind, "t" | "T" | "w" | "W");
+                (is_text && addr != 0).then(|| (addr, name.to_string()))
+            })
+            .collect();
+        symbols.sort_unstable();
+        Kallsyms { symbols }
+    }
+
+    /// The symbol at or below `addr`.
+    fn name(&self, addr: u64) -> Option<&str> {
+        let i = self.symbols.partition_point(|(start, _)| *start <= addr);
+        self.symbols
+            .get(i.checked_sub(1)?)
+            .map(|(_, name)| name.as_str())
     }
 }
 
@@ -205,5 +213,22 @@ fn unnamed_frame(module: Option<&ModuleInfo>, addr: u64) -> Frame {
             kind: FrameKind::Native,
         },
         None => Frame::new("[unknown]", FrameKind::Native),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_addresses_name_the_symbol_below_them() {
+        let table = Kallsyms::parse(
+            "ffffffff81000000 T _stext\nffffffff81000100 t do_thing\n\
+             ffffffff81000200 D some_data\n0000000000000000 T hidden\n",
+        );
+        assert_eq!(table.name(0xffffffff81000150), Some("do_thing"));
+        assert_eq!(table.name(0xffffffff81000000), Some("_stext"));
+        assert_eq!(table.name(0x1000), None);
+        assert_eq!(Kallsyms::parse("0000000000000000 T x\n").name(5), None);
     }
 }

@@ -28,6 +28,8 @@ use super::procfs::{self, Mapping};
 const RELOAD_EVERY: Duration = Duration::from_millis(100);
 /// Deeper stacks are cut (the root side is lost).
 const MAX_FRAMES: usize = 512;
+/// The smallest page size; segments are mapped from offsets aligned to it.
+const PAGE: u64 = 4096;
 
 /// The registers unwinding starts from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -109,6 +111,7 @@ struct Load {
     file_offset: u64,
     file_size: u64,
     vaddr: u64,
+    executable: bool,
 }
 
 impl ElfFacts {
@@ -139,10 +142,15 @@ impl ElfFacts {
                 .segments()
                 .map(|s| {
                     let (file_offset, file_size) = s.file_range();
+                    let executable = matches!(
+                        s.flags(),
+                        object::SegmentFlags::Elf { p_flags, .. } if p_flags.0 & object::elf::PF_X.0 != 0
+                    );
                     Load {
                         file_offset,
                         file_size,
                         vaddr: s.address(),
+                        executable,
                     }
                 })
                 .collect(),
@@ -156,14 +164,29 @@ impl ElfFacts {
         }
     }
 
-    /// The bias of a mapping of `offset` at `start`: where SVMA 0 lands.
+    /// The bias of an executable mapping of file offset `offset` at `start`: where
+    /// SVMA 0 lands.
+    ///
+    /// The loader maps a segment from its page-aligned file offset, so a mapping's
+    /// offset may lie below the segment's `p_offset`, inside the previous segment's
+    /// range; the executable segment is the one an executable mapping belongs to.
     fn bias(&self, start: u64, offset: u64) -> u64 {
+        let covers = |l: &&Load| {
+            offset >= l.file_offset & !(PAGE - 1) && offset < l.file_offset + l.file_size.max(1)
+        };
         let load = self
             .loads
             .iter()
-            .find(|l| offset >= l.file_offset && offset < l.file_offset + l.file_size.max(1));
+            .filter(|l| l.executable)
+            .find(covers)
+            .or_else(|| self.loads.iter().find(covers));
         match load {
-            Some(l) => start.wrapping_sub(l.vaddr.wrapping_add(offset - l.file_offset)),
+            // p_vaddr and p_offset agree modulo the page size, so the difference holds
+            // for the whole mapping.
+            Some(l) => start
+                .wrapping_sub(l.vaddr)
+                .wrapping_add(l.file_offset)
+                .wrapping_sub(offset),
             None => start.wrapping_sub(offset),
         }
     }
@@ -452,4 +475,63 @@ pub(super) fn read_memory(pid: u32, address: u64, len: u64) -> Option<Vec<u8>> {
     };
     buf.truncate(read);
     (!buf.is_empty()).then_some(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(loads: Vec<Load>) -> ElfFacts {
+        ElfFacts {
+            loads,
+            text: None,
+            got: None,
+            eh_frame: None,
+            eh_frame_hdr: None,
+            debug_frame: None,
+            has_symbols: true,
+        }
+    }
+
+    #[test]
+    fn bias_follows_the_executable_segment_when_its_offset_is_not_page_aligned() {
+        // As lld and newer ld lay out Rust binaries: text at offset 0x127d0, address
+        // 0x137d0, mapped from offset 0x12000, which the first segment also covers.
+        let elf = facts(vec![
+            Load {
+                file_offset: 0,
+                file_size: 0x127d0,
+                vaddr: 0,
+                executable: false,
+            },
+            Load {
+                file_offset: 0x127d0,
+                file_size: 0x3c930,
+                vaddr: 0x137d0,
+                executable: true,
+            },
+        ]);
+        let start = 0x5600_0000_0000 + 0x13000;
+        let bias = elf.bias(start, 0x12000);
+        assert_eq!(bias, 0x5600_0000_0000);
+    }
+
+    #[test]
+    fn bias_of_a_plainly_laid_out_binary_is_its_load_address() {
+        let elf = facts(vec![
+            Load {
+                file_offset: 0,
+                file_size: 0x1000,
+                vaddr: 0,
+                executable: false,
+            },
+            Load {
+                file_offset: 0x1000,
+                file_size: 0x2000,
+                vaddr: 0x1000,
+                executable: true,
+            },
+        ]);
+        assert_eq!(elf.bias(0x7000_1000, 0x1000), 0x7000_0000);
+    }
 }
