@@ -559,6 +559,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_refused_perf_event_is_a_permission_error_with_a_reason() {
+        let error = open_error(
+            std::process::id(),
+            &io::Error::from_raw_os_error(libc::EACCES),
+        );
+        match error {
+            SamplerError::Permission { reason, .. } => assert!(!reason.is_empty()),
+            other => panic!("{other:?}"),
+        }
+        let error = open_error(1, &io::Error::from_raw_os_error(libc::EINVAL));
+        assert!(matches!(error, SamplerError::Failed { .. }), "{error:?}");
+    }
+
+    #[test]
     fn parses_cpu_lists() {
         assert_eq!(parse_cpu_list("0-3,6"), Some(vec![0, 1, 2, 3, 6]));
         assert_eq!(parse_cpu_list("0"), Some(vec![0]));

@@ -2,24 +2,32 @@
 //! help from the target.
 //!
 //! Two modes, one pipeline. A mode captures a thread's registers and the top of its
-//! stack ([`Capture`]); the pipeline unwinds that copy with DWARF CFI (framehop,
-//! modules from `/proc/PID/maps`), names the addresses (blazesym) and sends
-//! [`RawSample`]s.
+//! stack; the pipeline unwinds that copy with DWARF CFI (framehop, modules from
+//! `/proc/PID/maps`), names the addresses (blazesym) and sends [`RawSample`]s.
 //!
-//! - **CPU** ([`cpu`]): perf `cpu-clock` events sample each thread after every (jittered)
-//!   period of its CPU time, with user registers and a 32 KiB stack copy, plus kernel
-//!   frames where the kernel allows. A sample weighs the CPU time since the previous one.
-//! - **Wall** ([`wall`]): every round, every thread, running or blocked, is stopped for
-//!   a moment with ptrace and read; its state (running, lock, I/O, sleeping, idle) comes
-//!   from `/proc`. A sample weighs the round's interval, and as much CPU when running.
+//! - **CPU** (`cpu.rs`): perf `cpu-clock` events sample each thread after every
+//!   (jittered) period of its CPU time, with user registers and a 32 KiB stack copy,
+//!   plus kernel frames where the kernel allows. A sample weighs the CPU time since the
+//!   previous one. The target is never stopped.
+//! - **Wall** (`wall.rs`): every round, every thread, running or blocked, is stopped for
+//!   a moment with ptrace and read; its state (running, lock, I/O, sleeping, idle)
+//!   comes from `/proc`. A sample weighs the round's interval, and as much CPU when
+//!   running. This is how a blocked thread's stack can be read at all, so it happens
+//!   whatever [`SamplerOptions::blocking`] says.
 //!
 //! DWARF unwinding recovers frames that a frame-pointer walk loses in code built without
-//! frame pointers (the `-O2` default of most distributions); [`StackWalk::FramePointers`]
-//! keeps the kernel's frame-pointer walk for comparison, or for binaries without CFI.
+//! frame pointers (what GCC and Clang do when optimising); [`StackWalk::FramePointers`]
+//! keeps the kernel's frame-pointer walk, for comparison or for binaries without CFI.
 //!
 //! Stripped binaries still unwind (their CFI is in `.eh_frame`, which `strip` keeps);
 //! their functions are named `[binary+0xOFFSET]` and [`NativeSampler::warnings`] says so
 //! once.
+//!
+//! **Cost**, measured on a loaded 2-core VM with a release build: in CPU mode the
+//! sampler thread spends about 50–60 µs per sample (unwinding, naming, re-arming), about
+//! 2 % of a core for one busy thread at 100 Hz; the target pays two IPIs per sample for
+//! the re-arm. In wall mode it spends about 115 µs per thread sample, and each thread is
+//! stopped for about 40 µs (median; a few ms when it must first wait for a CPU).
 
 mod cpu;
 mod procfs;
@@ -322,11 +330,15 @@ fn duration_ns(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
+/// How long a thread's name is trusted before `/proc` is read again (threads are often
+/// named just after they start).
+const NAME_TTL: Duration = Duration::from_secs(1);
+
 /// Unwinding and naming, shared by both modes.
 struct Pipeline {
     unwinding: Unwinding,
     symbols: Symbols,
-    names: HashMap<(u32, u32), Option<String>>,
+    names: HashMap<(u32, u32), (Option<String>, Instant)>,
 }
 
 impl Pipeline {
@@ -349,11 +361,17 @@ impl Pipeline {
             }
             UserStack::None => Vec::new(),
         };
-        let thread_name = self
-            .names
-            .entry((pid, tid))
-            .or_insert_with(|| procfs::thread_name(pid, tid))
-            .clone();
+        let thread_name = match self.names.get(&(pid, tid)) {
+            Some((name, read)) if read.elapsed() < NAME_TTL => name.clone(),
+            cached => {
+                // A thread that has ended keeps the last name read.
+                let name =
+                    procfs::thread_name(pid, tid).or_else(|| cached.and_then(|c| c.0.clone()));
+                self.names
+                    .insert((pid, tid), (name.clone(), Instant::now()));
+                name
+            }
+        };
         Unwound {
             pid,
             tid,

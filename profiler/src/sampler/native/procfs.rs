@@ -107,8 +107,13 @@ pub(super) fn blocked_state(
     sched_state: char,
     earlier: Option<ThreadState>,
 ) -> ThreadState {
-    if sched_state == 'R' {
-        return ThreadState::Running;
+    match sched_state {
+        'R' => return ThreadState::Running,
+        // Stopped by job control (`T`), or in a ptrace stop (`t`), most likely the one
+        // an earlier round left pending: what it waited for before, if known.
+        'T' => return ThreadState::Idle,
+        't' => return earlier.unwrap_or(ThreadState::Idle),
+        _ => {}
     }
     match current_syscall(pid, tid) {
         Some(nr) if nr == libc::SYS_restart_syscall => {
