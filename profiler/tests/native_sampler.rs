@@ -1,5 +1,5 @@
-//! The native sampler against real processes: C programs from
-//! `fixtures/profiles/native/`, compiled here with gcc, sampled, and killed on drop.
+//! The native sampler against real processes: C, C++ and Rust programs from
+//! `fixtures/profiles/native/`, compiled here, sampled, and killed on drop.
 
 #![expect(clippy::expect_used, reason = "test helpers fail loudly")]
 
@@ -35,18 +35,29 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Compiles a fixture with `gcc -O2 -fomit-frame-pointer -g` plus `extra` flags.
-fn compile(dir: &Path, source: &str, extra: &[&str]) -> PathBuf {
-    let out = dir.join(source.trim_end_matches(".c"));
-    let status = Command::new("gcc")
-        .args(["-O2", "-fomit-frame-pointer", "-g", "-o"])
+/// Builds a fixture into `dir` with `compiler` and `flags`.
+fn build(dir: &Path, compiler: &str, flags: &[&str], source: &str) -> PathBuf {
+    // `chain.c` builds `chain`; `names.cpp` and `names.rs` build `names_cpp` and `names_rs`.
+    let name = source
+        .strip_suffix(".c")
+        .map_or_else(|| source.replace('.', "_"), str::to_string);
+    let out = dir.join(name);
+    let status = Command::new(compiler)
+        .args(flags)
+        .arg("-o")
         .arg(&out)
         .arg(fixture(source))
-        .args(extra)
         .status()
-        .expect("gcc runs");
-    assert!(status.success(), "gcc failed on {source}");
+        .expect("the compiler runs");
+    assert!(status.success(), "{compiler} failed on {source}");
     out
+}
+
+/// Compiles a C fixture with `gcc -O2 -fomit-frame-pointer -g` plus `extra` flags.
+fn compile(dir: &Path, source: &str, extra: &[&str]) -> PathBuf {
+    let mut flags = vec!["-O2", "-fomit-frame-pointer", "-g"];
+    flags.extend(extra);
+    build(dir, "gcc", &flags, source)
 }
 
 fn start(binary: &Path, args: &[&str]) -> Target {
@@ -59,6 +70,20 @@ fn start(binary: &Path, args: &[&str]) -> Target {
     // Let the dynamic loader finish so the first samples see every library.
     thread::sleep(Duration::from_millis(100));
     Target(child)
+}
+
+/// Starts `binary` with `args` and records it with DWARF unwinding; the target is
+/// returned alive (unless it exited) so the test can look at it.
+fn profile(
+    binary: &Path,
+    args: &[&str],
+    mode: Weight,
+    rate_hz: u32,
+    duration: Duration,
+) -> (Target, Recording) {
+    let target = start(binary, args);
+    let rec = record(target.pid(), mode, StackWalk::Dwarf, rate_hz, duration);
+    (target, rec)
 }
 
 struct Recording {
@@ -193,14 +218,7 @@ fn stacks_ending_in(profile: &Profile, weight: Weight, leaf: &str) -> Vec<(Strin
 fn cpu_shares_of_three_functions_match_their_work_within_five_points() {
     let dir = tempfile::tempdir().unwrap();
     let binary = compile(dir.path(), "shares.c", &[]);
-    let target = start(&binary, &[]);
-    let rec = record(
-        target.pid(),
-        Weight::Cpu,
-        StackWalk::Dwarf,
-        1000,
-        Duration::from_secs(4),
-    );
+    let (_target, rec) = profile(&binary, &[], Weight::Cpu, 1000, Duration::from_secs(4));
     let p = &rec.profile;
     let (a, b, c) = (
         share(p, Weight::Cpu, "hot_a"),
@@ -262,53 +280,36 @@ fn cpu_shares_of_three_functions_match_their_work_within_five_points() {
     assert!(frame.line.is_some(), "{frame:?}");
 }
 
+/// The share of `leaf`'s CPU weight whose stack holds the whole chain up from `main`,
+/// recorded with one stack walk.
+fn full_chain_share(pid: u32, walk: StackWalk) -> f64 {
+    let rec = record(pid, Weight::Cpu, walk, 200, Duration::from_secs(2));
+    let leaf_stacks = stacks_ending_in(&rec.profile, Weight::Cpu, "leaf");
+    eprintln!("{walk:?} leaf stacks: {leaf_stacks:?}");
+    let leaf_total: u64 = leaf_stacks.iter().map(|(_, w)| w).sum();
+    let complete: u64 = leaf_stacks
+        .iter()
+        .filter(|(s, _)| s.contains("main;outer;middle;leaf"))
+        .map(|(_, w)| w)
+        .sum();
+    assert!(leaf_total > 0, "{walk:?}: no samples in leaf");
+    complete as f64 / leaf_total as f64
+}
+
 #[test]
 fn dwarf_unwinding_recovers_callers_a_frame_pointer_walk_loses() {
     let dir = tempfile::tempdir().unwrap();
     let binary = compile(dir.path(), "chain.c", &[]);
     let target = start(&binary, &[]);
-    let full = "main;outer;middle;leaf";
-
-    let dwarf = record(
-        target.pid(),
-        Weight::Cpu,
-        StackWalk::Dwarf,
-        200,
-        Duration::from_secs(2),
-    );
-    let leaf_stacks = stacks_ending_in(&dwarf.profile, Weight::Cpu, "leaf");
-    let leaf_total: u64 = leaf_stacks.iter().map(|(_, w)| w).sum();
-    let complete: u64 = leaf_stacks
-        .iter()
-        .filter(|(s, _)| s.contains(full))
-        .map(|(_, w)| w)
-        .sum();
-    eprintln!("dwarf leaf stacks: {leaf_stacks:?}");
-    assert!(leaf_total > 0);
+    let dwarf = full_chain_share(target.pid(), StackWalk::Dwarf);
     assert!(
-        complete as f64 >= 0.95 * leaf_total as f64,
-        "DWARF: {complete} of {leaf_total} ns of leaf have the full chain"
+        dwarf >= 0.95,
+        "DWARF: {dwarf:.3} of leaf has the full chain"
     );
-
-    let fp = record(
-        target.pid(),
-        Weight::Cpu,
-        StackWalk::FramePointers,
-        200,
-        Duration::from_secs(2),
-    );
-    let leaf_stacks = stacks_ending_in(&fp.profile, Weight::Cpu, "leaf");
-    let leaf_total: u64 = leaf_stacks.iter().map(|(_, w)| w).sum();
-    let complete: u64 = leaf_stacks
-        .iter()
-        .filter(|(s, _)| s.contains(full))
-        .map(|(_, w)| w)
-        .sum();
-    eprintln!("frame-pointer leaf stacks: {leaf_stacks:?}");
-    assert!(leaf_total > 0);
+    let frame_pointers = full_chain_share(target.pid(), StackWalk::FramePointers);
     assert!(
-        (complete as f64) < 0.05 * leaf_total as f64,
-        "frame pointers: {complete} of {leaf_total} ns of leaf have the full chain"
+        frame_pointers < 0.05,
+        "frame pointers: {frame_pointers:.3} of leaf has the full chain"
     );
 }
 
@@ -316,14 +317,7 @@ fn dwarf_unwinding_recovers_callers_a_frame_pointer_walk_loses() {
 fn wall_mode_puts_half_of_a_sleeping_threads_time_in_the_sleep() {
     let dir = tempfile::tempdir().unwrap();
     let binary = compile(dir.path(), "wall.c", &["-pthread"]);
-    let target = start(&binary, &[]);
-    let rec = record(
-        target.pid(),
-        Weight::Wall,
-        StackWalk::Dwarf,
-        200,
-        Duration::from_secs(3),
-    );
+    let (target, rec) = profile(&binary, &[], Weight::Wall, 200, Duration::from_secs(3));
     let p = &rec.profile;
     let threads = p.threads();
     let worker = threads
@@ -411,14 +405,7 @@ fn a_target_that_exits_mid_recording_still_yields_its_samples() {
     let binary = compile(dir.path(), "shares.c", &[]);
     for mode in [Weight::Cpu, Weight::Wall] {
         // The target exits after half a second of CPU time.
-        let target = start(&binary, &["0.5"]);
-        let rec = record(
-            target.pid(),
-            mode,
-            StackWalk::Dwarf,
-            200,
-            Duration::from_secs(10),
-        );
+        let (_target, rec) = profile(&binary, &["0.5"], mode, 200, Duration::from_secs(10));
         assert!(rec.exited, "{mode:?}: target exit noticed");
         let hot = rec.profile.hot_functions(mode);
         eprintln!(
@@ -455,14 +442,7 @@ fn a_missing_pid_is_no_process() {
 fn a_stripped_binary_still_unwinds_and_is_named_by_offset() {
     let dir = tempfile::tempdir().unwrap();
     let binary = compile(dir.path(), "chain.c", &["-s"]);
-    let target = start(&binary, &[]);
-    let rec = record(
-        target.pid(),
-        Weight::Cpu,
-        StackWalk::Dwarf,
-        200,
-        Duration::from_millis(1500),
-    );
+    let (_target, rec) = profile(&binary, &[], Weight::Cpu, 200, Duration::from_millis(1500));
     assert!(
         rec.warnings
             .iter()
@@ -484,42 +464,18 @@ fn a_stripped_binary_still_unwinds_and_is_named_by_offset() {
 #[test]
 fn cpp_and_rust_names_are_demangled_and_rust_stacks_reach_main() {
     let dir = tempfile::tempdir().unwrap();
-    let cpp = dir.path().join("names_cpp");
-    let status = Command::new("g++")
-        .args(["-O2", "-g", "-o"])
-        .arg(&cpp)
-        .arg(fixture("names.cpp"))
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let target = start(&cpp, &[]);
-    let rec = record(
-        target.pid(),
-        Weight::Cpu,
-        StackWalk::Dwarf,
-        200,
-        Duration::from_secs(1),
-    );
+    let cpp = build(dir.path(), "g++", &["-O2", "-g"], "names.cpp");
+    let (_target, rec) = profile(&cpp, &[], Weight::Cpu, 200, Duration::from_secs(1));
     let top = &rec.profile.hot_functions(Weight::Cpu)[0].label;
     assert_eq!(top, "shapes::Area<unsigned long>::compute(unsigned long)");
-    drop(target);
 
-    let rust = dir.path().join("names_rs");
-    let status = Command::new("rustc")
-        .args(["-O", "-g", "-C", "force-frame-pointers=no", "-o"])
-        .arg(&rust)
-        .arg(fixture("names.rs"))
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let target = start(&rust, &[]);
-    let rec = record(
-        target.pid(),
-        Weight::Cpu,
-        StackWalk::Dwarf,
-        200,
-        Duration::from_secs(1),
+    let rust = build(
+        dir.path(),
+        "rustc",
+        &["-O", "-g", "-C", "force-frame-pointers=no"],
+        "names.rs",
     );
+    let (_target, rec) = profile(&rust, &[], Weight::Cpu, 200, Duration::from_secs(1));
     let folded = rec.profile.folded(Weight::Cpu);
     let (heaviest, _) = folded.iter().max_by_key(|(_, w)| *w).unwrap();
     eprintln!("rust: {heaviest}");

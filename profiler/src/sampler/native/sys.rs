@@ -25,11 +25,7 @@ pub(super) fn set_period(event: &impl AsRawFd, period: u64) -> io::Result<()> {
             &raw const value,
         )
     };
-    if rc < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
+    check(rc.into())
 }
 
 /// `PERF_EVENT_IOC_SET_OUTPUT`: records of `event` go to the ring buffer mapped for
@@ -48,11 +44,7 @@ pub(super) fn set_output(event: &impl AsRawFd, target: &impl AsRawFd) -> io::Res
             target.as_raw_fd(),
         )
     };
-    if rc < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
+    check(rc.into())
 }
 
 /// `PTRACE_DETACH` with a signal to deliver on resumption. nix takes the signal as a
@@ -74,6 +66,11 @@ pub(super) fn detach_with_signal(tid: u32, signal: i32) -> io::Result<()> {
             signal as libc::c_long as *mut libc::c_void,
         )
     };
+    check(rc)
+}
+
+/// The C convention: a negative result means `errno` says what failed.
+fn check(rc: libc::c_long) -> io::Result<()> {
     if rc < 0 {
         Err(io::Error::last_os_error())
     } else {
