@@ -521,3 +521,53 @@ fn subprocesses_are_sampled_when_asked() {
     );
     assert_eq!(rec.profile.hot_functions(Weight::Cpu)[0].label, "hot_a");
 }
+
+#[test]
+fn threads_and_libraries_that_appear_during_the_recording_are_sampled() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = dir.path().join("libplugin.so");
+    let status = Command::new("gcc")
+        .args(["-O2", "-g", "-fPIC", "-shared", "-o"])
+        .arg(&library)
+        .arg(fixture("plugin.c"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let binary = compile(dir.path(), "late.c", &["-pthread", "-ldl"]);
+    // The library and the thread arrive half a second after the start.
+    let library = library.display().to_string();
+    let (_target, rec) = profile(
+        &binary,
+        &[&library],
+        Weight::Cpu,
+        200,
+        Duration::from_secs(2),
+    );
+    let p = &rec.profile;
+    let late = p
+        .threads()
+        .iter()
+        .position(|t| t.name.as_deref() == Some("newcomer"))
+        .expect("the new thread is sampled") as u32;
+    let late_stacks: Vec<String> = p
+        .samples()
+        .iter()
+        .filter(|s| s.thread == late)
+        .map(|s| p.stack_label(s.stack))
+        .collect();
+    assert!(
+        late_stacks
+            .iter()
+            .any(|s| s.contains("start_thread;late_main;plugin_work")),
+        "{late_stacks:?}"
+    );
+    let frame = p.frames().iter().find(|f| f.name == "plugin_work").unwrap();
+    assert!(
+        frame
+            .file
+            .as_deref()
+            .is_some_and(|f| f.ends_with("/libplugin.so")),
+        "{frame:?}"
+    );
+    assert!(frame.line.is_some(), "{frame:?}");
+}
