@@ -23,7 +23,7 @@
 //! so the next sample comes a random 0.5–1.5 periods after the previous one, counting
 //! the CPU time that passed before the re-arm.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::time::{Duration, Instant};
 
@@ -309,10 +309,10 @@ impl CpuSampler {
             processes.extend(procfs::descendants(self.pid));
             self.processes = processes;
         }
-        let mut live = Vec::new();
+        let mut live = HashSet::new();
         for &process in &self.processes {
             for tid in procfs::tasks(process) {
-                live.push((process, tid));
+                live.insert((process, tid));
             }
         }
         for &(process, tid) in &live {

@@ -424,3 +424,34 @@ impl Pipeline {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[inline(never)]
+    fn a_function_to_find() -> u64 {
+        std::hint::black_box(42)
+    }
+
+    #[test]
+    fn addresses_of_a_process_that_is_gone_are_named_from_its_files() {
+        let me = std::process::id();
+        let mut unwinding = Unwinding::new();
+        unwinding.process(me);
+        let address = a_function_to_find as *const () as u64 + 1;
+        let mut symbols = Symbols::new();
+        // `alive: false` skips `/proc/PID` and reads the module's file, as after an exit.
+        symbols.resolve(me, &[address], unwinding.loaded(me), false);
+        let frames = symbols.user_frames(me, address);
+        let frame = frames.last().unwrap();
+        assert!(frame.name.ends_with("a_function_to_find"), "{frames:?}");
+        assert!(
+            frame
+                .file
+                .as_deref()
+                .is_some_and(|f| f.contains("argus_profiler")),
+            "{frame:?}"
+        );
+    }
+}

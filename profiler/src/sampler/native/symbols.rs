@@ -82,7 +82,7 @@ impl Symbols {
             for (i, addr) in todo.iter().enumerate() {
                 if resolved[i].is_none()
                     && let Some(module) = modules.module_at(*addr)
-                    && module.open_path.is_some()
+                    && module.readable_path().is_some()
                 {
                     by_module
                         .entry(module.path.as_str())
@@ -92,7 +92,7 @@ impl Symbols {
                 }
             }
             for (module, indices) in by_module.into_values() {
-                let Some(path) = &module.open_path else {
+                let Some(path) = module.readable_path() else {
                     continue;
                 };
                 let offsets: Vec<u64> = indices

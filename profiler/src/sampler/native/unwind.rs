@@ -58,7 +58,8 @@ fn unwind_regs(regs: &Regs) -> UnwindRegsNative {
 pub(super) struct ModuleInfo {
     /// The path in the target's view (`/usr/lib/.../libc.so.6`, `[vdso]`).
     pub path: String,
-    /// A path this process can open the file by, when there is one.
+    /// A path this process could open the file by when the module list was read (through
+    /// `/proc/PID/root` while the target lived).
     pub open_path: Option<String>,
     pub avma: Range<u64>,
     /// Added to an address in the file (SVMA) to get the address in the process.
@@ -69,6 +70,15 @@ impl ModuleInfo {
     /// The file name, for `[name+0xOFFSET]` labels.
     pub fn file_name(&self) -> &str {
         self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+
+    /// A path the file can be read by now: the one found while the process lived, else
+    /// (after it exited, when `/proc/PID/root` is gone) its own path.
+    pub fn readable_path(&self) -> Option<&str> {
+        [self.open_path.as_deref(), Some(self.path.as_str())]
+            .into_iter()
+            .flatten()
+            .find(|p| p.starts_with('/') && std::path::Path::new(p).is_file())
     }
 
     /// The address as it appears in the file (what `addr2line -e FILE` takes).
