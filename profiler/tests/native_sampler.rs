@@ -592,3 +592,33 @@ fn cpu_sampling_does_not_alias_with_a_workload_of_its_own_period() {
     assert!((b - 0.3).abs() <= 0.1, "hot_b {b:.3}");
     assert!((c - 0.1).abs() <= 0.1, "hot_c {c:.3}");
 }
+
+#[test]
+fn wall_sampling_a_process_a_debugger_traces_is_a_permission_error_naming_the_tracer() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = compile(dir.path(), "chain.c", &[]);
+    let target = start(&binary, &[]);
+    // This test plays the debugger: a process has one tracer at a time.
+    let pid = nix::unistd::Pid::from_raw(target.pid() as i32);
+    nix::sys::ptrace::seize(pid, nix::sys::ptrace::Options::empty()).unwrap();
+    let options = SamplerOptions {
+        mode: Weight::Wall,
+        ..SamplerOptions::default()
+    };
+    let sampler = NativeSampler::attach(target.pid(), &options).unwrap();
+    let (tx, _rx) = mpsc::channel();
+    let control = Control::default();
+    let result = thread::scope(|scope| {
+        let run = scope.spawn(|| Box::new(sampler).run(&tx, &control));
+        thread::sleep(Duration::from_millis(300));
+        control.stop();
+        run.join().unwrap()
+    });
+    match result {
+        Err(SamplerError::Permission { reason, .. }) => {
+            assert!(reason.contains("already traces it"), "{reason}");
+            assert!(reason.contains(&std::process::id().to_string()), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

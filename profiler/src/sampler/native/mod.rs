@@ -285,6 +285,14 @@ fn run_wall(
             } else if let Some(error) = wall.denied() {
                 let reason = Environment::current()
                     .blocker(pid, Need::Ptrace)
+                    .or_else(|| {
+                        procfs::tracer(pid).map(|tracer| {
+                            format!(
+                                "process {tracer} already traces it (a debugger or strace?); \
+                             a process has one tracer at a time, so detach it first"
+                            )
+                        })
+                    })
                     .unwrap_or_else(|| format!("ptrace was refused ({error})"));
                 break Err(SamplerError::Permission { pid, reason });
             }

@@ -42,6 +42,22 @@ fn current_syscall(pid: u32, tid: u32) -> Option<i64> {
     text.split_whitespace().next()?.parse().ok()
 }
 
+/// The process tracing this one, if any. `TracerPid` names the tracing thread; its
+/// `Tgid` is the process.
+pub(super) fn tracer(pid: u32) -> Option<u32> {
+    let field = |pid: u32, name: &str| -> Option<u32> {
+        fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()?
+            .lines()
+            .find_map(|l| l.strip_prefix(name))?
+            .trim()
+            .parse()
+            .ok()
+    };
+    let thread = field(pid, "TracerPid:").filter(|t| *t != 0)?;
+    Some(field(thread, "Tgid:").unwrap_or(thread))
+}
+
 /// Whether any thread of the process is still alive (not a zombie). The thread-group
 /// leader may exit before the other threads, so its own state does not decide.
 pub(super) fn alive(pid: u32) -> bool {
