@@ -92,10 +92,15 @@ pub fn run(pid: Option<u32>) -> anyhow::Result<ExitCode> {
             }
             let options = sampler::SamplerOptions::default();
             match sampler::attach(runtime, pid, &options) {
-                Ok(_) => report.ok(&format!(
-                    "a {} sampler attached; `argus profile --pid {pid}` will work",
-                    runtime.name()
-                )),
+                Ok(attached) => {
+                    report.ok(&format!(
+                        "a {} sampler attached; `argus profile --pid {pid}` will work",
+                        runtime.name()
+                    ));
+                    for warning in attached.warnings() {
+                        report.warn(&warning);
+                    }
+                }
                 Err(error) => report.fail(&format!("attaching failed: {error}")),
             }
         }

@@ -4,7 +4,6 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -99,6 +98,9 @@ pub fn run(args: ProfileArgs) -> anyhow::Result<ExitCode> {
         duration: args.duration,
     };
     let sampler = sampler::attach(runtime, pid, &options)?;
+    for warning in sampler.warnings() {
+        eprintln!("warning: {warning}");
+    }
     let target =
         argus_profiler::access::process_command(pid).unwrap_or_else(|| format!("PID {pid}"));
     let meta = Meta {
@@ -135,20 +137,11 @@ pub fn run(args: ProfileArgs) -> anyhow::Result<ExitCode> {
     if interactive && !top {
         eprint!("\r\x1b[2K");
     }
-    let status = child.and_then(|c| {
-        // The sampler may see the exit before the reaper has collected the status.
-        let deadline = std::time::Instant::now() + Duration::from_secs(2);
-        loop {
-            let status = c.lock().ok().and_then(|s| *s);
-            if status.is_some()
-                || recording.ending != Ending::TargetExited
-                || std::time::Instant::now() > deadline
-            {
-                return status;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    });
+    // The sampler has let go of the target, so reaping it cannot steal a ptrace stop.
+    let status = match (&mut child, recording.ending) {
+        (Some(child), Ending::TargetExited) => child.wait().ok().map(|s| s.code().unwrap_or(-1)),
+        _ => None,
+    };
     report_recording(&recording, status);
 
     let outputs = if formats.is_empty() && !top {
@@ -185,19 +178,18 @@ fn runtime_of_started(pid: u32, program: &str) -> anyhow::Result<Runtime> {
     Ok(sampler::detect_runtime(pid)?)
 }
 
-/// Reaps a started command in the background, so its exit is seen at once (a zombie
-/// would still look alive) and its status can be reported.
-fn watch_child(mut child: std::process::Child, control: Control) -> Arc<Mutex<Option<i32>>> {
-    let status = Arc::new(Mutex::new(None));
-    let slot = status.clone();
+/// Watches a started command so its exit ends the recording at once. It does not reap
+/// the child: a sampler may be tracing it, and a wait would take the tracer's stops. An
+/// exited child is a zombie, which `process_exists` already counts as gone.
+fn watch_child(child: std::process::Child, control: Control) -> std::process::Child {
+    let pid = child.id();
     std::thread::spawn(move || {
-        let code = child.wait().ok().map(|s| s.code().unwrap_or(-1));
-        if let Ok(mut slot) = slot.lock() {
-            *slot = code;
+        while argus_profiler::access::process_exists(pid) {
+            std::thread::sleep(Duration::from_millis(20));
         }
         control.target_exited();
     });
-    status
+    child
 }
 
 fn progress_line(tick: &Tick<'_>) -> String {

@@ -5,6 +5,7 @@
 //! exits. It must never lose what it already sent: the recorder writes whatever arrived.
 
 pub mod java;
+pub mod native;
 pub mod python;
 
 use std::sync::Arc;
@@ -135,6 +136,12 @@ pub enum SamplerError {
 pub trait Sampler: Send {
     fn runtime(&self) -> Runtime;
 
+    /// What will be missing from the profile, found while attaching (a stripped binary,
+    /// say); shown once before the recording starts.
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Samples until `control.should_stop()` or the target exits, sending batches on
     /// `tx`. Returns once everything it collected has been sent.
     fn run(self: Box<Self>, tx: &Sender<Batch>, control: &Control) -> Result<(), SamplerError>;
@@ -215,9 +222,8 @@ pub fn attach(
     match runtime {
         Runtime::Python => Ok(Box::new(python::PythonSampler::attach(pid, options)?)),
         Runtime::Java => Ok(Box::new(java::JavaSampler::attach(pid, options)?)),
-        Runtime::Native | Runtime::Unknown => Err(SamplerError::Unsupported {
-            pid,
-            message: format!("sampling {} processes is not built yet", runtime.name()),
-        }),
+        Runtime::Native | Runtime::Unknown => {
+            Ok(Box::new(native::NativeSampler::attach(pid, options)?))
+        }
     }
 }
