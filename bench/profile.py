@@ -104,7 +104,7 @@ def attribution(binary: Path, tmp: Path) -> dict:
         measured = {name: round(shares.get(name, 0.0), 1) for name in expected}
         worst = max(abs(measured[n] - expected[n]) for n in expected)
         results[language] = {"shares": measured, "worst_error_points": round(worst, 1), "within_5": worst <= 5.0}
-        log(f"  attribution {language:<7} {measured}  worst error {worst:.1} points")
+        log(f"  attribution {language:<7} {measured}  worst error {worst:.1f} points")
     return results
 
 
@@ -128,7 +128,7 @@ def timed(command: list[str]) -> float:
 
 
 def overhead(binary: Path, tmp: Path, runs: int) -> dict:
-    workload = [python(), str(WORKLOADS / "python" / "hot_functions.py"), "--rounds", "600"]
+    workload = [python(), str(WORKLOADS / "python" / "hot_functions.py"), "--rounds", "1200"]
     spy = py_spy()
     variants = {
         "alone": workload,

@@ -433,3 +433,47 @@ fn doctor_reports_what_works_and_what_does_not() {
         out.stdout
     );
 }
+
+#[test]
+fn blocking_mode_reads_exact_stacks_of_a_paused_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, path) = profile_command(dir.path(), &["--blocking"], "hot_functions.py", "2");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let profile = format::read(&path).unwrap();
+    assert!(top_self(&profile, Weight::Cpu).starts_with("hot_a ("));
+}
+
+#[test]
+fn subprocesses_are_followed_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let parent = dir.path().join("parent.py");
+    std::fs::write(
+        &parent,
+        format!(
+            "import subprocess, sys\nsubprocess.run([sys.executable, {:?}, '3'], check=True)\n",
+            workload("hot_functions.py")
+        ),
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "profile",
+            "--subprocesses",
+            "-o",
+            "p.pb.gz",
+            "--",
+            "python3",
+            parent.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let profile = format::read(&dir.path().join("p.pb.gz")).unwrap();
+    assert!(
+        top_self(&profile, Weight::Cpu).starts_with("hot_a ("),
+        "{:?}",
+        profile.hot_functions(Weight::Cpu).first()
+    );
+    let pids: std::collections::HashSet<u32> = profile.threads().iter().map(|t| t.pid).collect();
+    assert!(!pids.is_empty());
+}
