@@ -477,3 +477,41 @@ fn subprocesses_are_followed_when_asked() {
     let pids: std::collections::HashSet<u32> = profile.threads().iter().map(|t| t.pid).collect();
     assert!(!pids.is_empty());
 }
+
+#[test]
+fn every_supported_cpython_on_the_machine_is_profiled() {
+    // CPython 3.9 to 3.13 from pyenv when installed, and always the default python3.
+    let mut interpreters = vec![python()];
+    if let Ok(entries) = std::fs::read_dir("/root/.pyenv/versions") {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if ["3.9.", "3.10.", "3.11.", "3.12.", "3.13."]
+                .iter()
+                .any(|v| name.starts_with(v))
+            {
+                interpreters.push(entry.path().join("bin/python3").display().to_string());
+            }
+        }
+    }
+    for interpreter in interpreters {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run(
+            dir.path(),
+            &[
+                "profile",
+                "-o",
+                "p.pb.gz",
+                "--",
+                &interpreter,
+                &workload("hot_functions.py"),
+                "1.5",
+            ],
+        );
+        assert_eq!(out.code, 0, "{interpreter}: {}", out.stderr);
+        let profile = format::read(&dir.path().join("p.pb.gz")).unwrap();
+        assert!(
+            top_self(&profile, Weight::Cpu).starts_with("hot_a ("),
+            "{interpreter}"
+        );
+    }
+}
