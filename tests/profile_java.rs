@@ -17,7 +17,9 @@ use std::sync::OnceLock;
 
 use argus_profiler::format;
 use argus_profiler::model::Weight;
-use common::profiling::{Guard, all_outputs, assert_formats_round_trip, share, top_self};
+use common::profiling::{
+    Guard, all_outputs, assert_formats_round_trip, profile_a_sleeper_as, share, top_self,
+};
 use common::{repo, run};
 
 /// The workloads, compiled once per test run.
@@ -192,23 +194,10 @@ fn jfr_recordings_are_read_and_damaged_ones_name_the_byte() {
 
 #[test]
 fn a_process_that_is_not_a_jvm_is_named_as_such() {
-    let sleeper = Guard(Command::new("sleep").arg("20").spawn().unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    let out = run(
-        dir.path(),
-        &[
-            "profile",
-            "--runtime",
-            "java",
-            "--pid",
-            &sleeper.0.id().to_string(),
-            "-d",
-            "1s",
-        ],
-    );
+    let out = profile_a_sleeper_as("java");
     assert_eq!(out.code, 2);
     assert!(
-        out.stderr.to_lowercase().contains("jvm") || out.stderr.contains("Java"),
+        out.stderr.contains("not a Java virtual machine"),
         "{}",
         out.stderr
     );

@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 
 use argus_profiler::format;
 use argus_profiler::model::{ThreadState, Weight};
-use common::profiling::{Guard, all_outputs, assert_formats_round_trip, share, top_self};
+use common::profiling::{
+    Guard, all_outputs, assert_formats_round_trip, profile_a_sleeper_as, share, top_self,
+};
 use common::{Run, repo, run};
 
 fn workload(name: &str) -> String {
@@ -354,20 +356,7 @@ fn a_process_of_another_user_gets_the_reason_and_the_fix() {
 
 #[test]
 fn a_process_that_is_not_python_is_named_as_such() {
-    let sleeper = Guard(Command::new("sleep").arg("20").spawn().unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    let out = run(
-        dir.path(),
-        &[
-            "profile",
-            "--runtime",
-            "python",
-            "--pid",
-            &sleeper.0.id().to_string(),
-            "-d",
-            "1s",
-        ],
-    );
+    let out = profile_a_sleeper_as("python");
     assert_eq!(out.code, 2);
     assert!(
         out.stderr.contains("does not look like a CPython process")
@@ -376,7 +365,6 @@ fn a_process_that_is_not_python_is_named_as_such() {
         out.stderr
     );
 }
-
 #[test]
 fn damaged_profile_files_are_named_with_line_or_offset() {
     let dir = tempfile::tempdir().unwrap();

@@ -7,7 +7,7 @@ use std::process::Child;
 use argus_profiler::format::{self, folded};
 use argus_profiler::model::{Profile, Weight};
 
-use super::run;
+use super::{Run, run};
 
 /// Kills the process when the test ends, however it ends.
 pub struct Guard(pub Child);
@@ -128,4 +128,21 @@ pub fn all_outputs(dir: &Path, stem: &str) -> Vec<String> {
             ]
         })
         .collect()
+}
+
+/// `argus profile --runtime RUNTIME` pointed at a `sleep` process, which is neither
+/// Python nor Java.
+pub fn profile_a_sleeper_as(runtime: &str) -> Run {
+    let sleeper = Guard(
+        std::process::Command::new("sleep")
+            .arg("20")
+            .spawn()
+            .unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let pid = sleeper.0.id().to_string();
+    run(
+        dir.path(),
+        &["profile", "--runtime", runtime, "--pid", &pid, "-d", "1s"],
+    )
 }
