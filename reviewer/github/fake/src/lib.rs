@@ -1,0 +1,1 @@
+//! A fake GitHub REST API for tests, served on loopback.
