@@ -80,6 +80,7 @@ fn run_review(args: ReviewArgs) -> anyhow::Result<ExitCode> {
         config_file: args.config.clone(),
         excludes: args.exclude.clone(),
         jobs: args.jobs,
+        base_dir: None,
         warn_unused_suppressions: args.warn_unused_suppressions,
         baseline: baseline.as_ref(),
         progress: &progress,

@@ -177,13 +177,14 @@ fn explain(id: &str) -> anyhow::Result<ExitCode> {
 /// review costs at the least. The benchmark compares `argus review` against it.
 pub fn parse_walk(args: ParseWalkArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let mut resolver = Resolver::new(Options::default(), None)?;
+    let cwd = std::env::current_dir()?;
+    let mut resolver = Resolver::new(Options::default(), None, cwd.clone())?;
     let paths = if args.paths.is_empty() {
         vec![".".into()]
     } else {
         args.paths
     };
-    let found = discover(&paths, &globset::GlobSet::empty(), &mut resolver)?;
+    let found = discover(&paths, &globset::GlobSet::empty(), &mut resolver, &cwd)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build()?;

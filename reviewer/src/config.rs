@@ -467,13 +467,19 @@ pub struct Resolver {
     explicit: Option<Arc<Settings>>,
     by_dir: HashMap<PathBuf, Arc<Settings>>,
     defaults: Option<Arc<Settings>>,
+    /// The folder defaults are relative to when no configuration file is found.
+    base: PathBuf,
 }
 
 /// The configuration file names, in priority order within one directory.
 const FILE_NAMES: &[&str] = &["argus.toml", "pyproject.toml"];
 
 impl Resolver {
-    pub fn new(cli: Options, explicit: Option<&Path>) -> Result<Resolver, ConfigError> {
+    pub fn new(
+        cli: Options,
+        explicit: Option<&Path>,
+        base: PathBuf,
+    ) -> Result<Resolver, ConfigError> {
         let explicit = match explicit {
             Some(path) => {
                 let options = Options::from_file(path)?.unwrap_or_default();
@@ -495,6 +501,7 @@ impl Resolver {
             explicit,
             by_dir: HashMap::new(),
             defaults: None,
+            base,
         })
     }
 
@@ -503,7 +510,11 @@ impl Resolver {
         if let Some(explicit) = &self.explicit {
             return Ok(explicit.clone());
         }
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let absolute = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base.join(path)
+        };
         let start = if absolute.is_dir() {
             absolute.as_path()
         } else {
@@ -554,8 +565,7 @@ impl Resolver {
         if let Some(defaults) = &self.defaults {
             return Ok(defaults.clone());
         }
-        let dir = std::env::current_dir().unwrap_or_default();
-        let defaults = Arc::new(Settings::new(dir, None, &self.cli)?);
+        let defaults = Arc::new(Settings::new(self.base.clone(), None, &self.cli)?);
         self.defaults = Some(defaults.clone());
         Ok(defaults)
     }

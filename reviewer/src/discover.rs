@@ -50,15 +50,17 @@ pub fn language_of(path: &Path) -> Option<Language> {
     Language::from_extension(path.extension()?.to_str()?)
 }
 
-/// Walks `roots`. `cli_excludes` are `--exclude` globs, relative to the working directory.
+/// Walks `roots`. `cli_excludes` are `--exclude` globs.
+/// `base` is the folder relative paths and `--exclude` globs are taken from.
 pub fn discover(
     roots: &[PathBuf],
     cli_excludes: &GlobSet,
     resolver: &mut Resolver,
+    base: &Path,
 ) -> Result<Discovered, ConfigError> {
     let mut found = Discovered::default();
     let mut seen = HashSet::new();
-    let cwd = std::env::current_dir().unwrap_or_default();
+    let cwd = base.to_path_buf();
     for root in roots {
         if std::fs::metadata(root).is_err() {
             // Report why: missing, a broken link, a loop or no permission.

@@ -41,6 +41,10 @@ pub struct ReviewOptions<'a> {
     pub excludes: Vec<String>,
     /// Worker threads; all cores when `None`.
     pub jobs: Option<usize>,
+    /// Review as if run from this folder: relative paths, shown paths, the project root
+    /// and the default configuration folder are taken from it instead of the working
+    /// directory (a server reviewing many checkouts cannot change directory).
+    pub base_dir: Option<PathBuf>,
     pub warn_unused_suppressions: bool,
     pub baseline: Option<&'a Baseline>,
     pub progress: &'a dyn Progress,
@@ -64,15 +68,24 @@ pub struct Outcome {
 /// Runs a review.
 pub fn run(options: ReviewOptions<'_>) -> Result<Outcome, ReviewError> {
     let started = Instant::now();
-    let paths = if options.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        options.paths.clone()
+    let base = match &options.base_dir {
+        Some(base) => base.clone(),
+        None => std::env::current_dir().unwrap_or_default(),
     };
-    let mut resolver = Resolver::new(options.cli.clone(), options.config_file.as_deref())?;
+    let paths: Vec<PathBuf> = match (&options.base_dir, options.paths.is_empty()) {
+        (None, true) => vec![PathBuf::from(".")],
+        (None, false) => options.paths.clone(),
+        (Some(base), true) => vec![base.clone()],
+        (Some(base), false) => options.paths.iter().map(|p| base.join(p)).collect(),
+    };
+    let mut resolver = Resolver::new(
+        options.cli.clone(),
+        options.config_file.as_deref(),
+        base.clone(),
+    )?;
     let fail_on = resolver.settings_for(&paths[0])?.fail_on;
     let excludes = glob_set(&options.excludes, &Origin::Flag("--exclude"), "--exclude")?;
-    let discovered = discover(&paths, &excludes, &mut resolver)?;
+    let discovered = discover(&paths, &excludes, &mut resolver, &base)?;
 
     let mut engines: HashMap<RuleSet, Arc<Engine>> = HashMap::new();
     let mut enabled = RuleSet::empty();
@@ -90,7 +103,8 @@ pub fn run(options: ReviewOptions<'_>) -> Result<Outcome, ReviewError> {
         })
         .collect();
 
-    let root = project_root();
+    let root = project_root_of(&base);
+    let shown_from = options.base_dir.clone();
     let jobs = options.jobs.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -103,7 +117,7 @@ pub fn run(options: ReviewOptions<'_>) -> Result<Outcome, ReviewError> {
     let results: Vec<Result<Vec<Diagnostic>, Problem>> = pool.install(|| {
         work.par_iter()
             .map(|(file, engine)| {
-                let result = review_file(file, engine, &root);
+                let result = review_file(file, engine, &root, shown_from.as_deref());
                 options.progress.advance();
                 result
             })
@@ -143,6 +157,7 @@ fn review_file(
     file: &SourceFile,
     engine: &Engine,
     root: &Path,
+    shown_from: Option<&Path>,
 ) -> Result<Vec<Diagnostic>, Problem> {
     let source = source::load(&file.path, file.settings.max_file_size)?;
     let checked =
@@ -165,7 +180,10 @@ fn review_file(
             });
         }
     };
-    let path = display_path(&file.path);
+    let shown = shown_from
+        .and_then(|base| file.path.strip_prefix(base).ok())
+        .unwrap_or(&file.path);
+    let path = display_path(shown);
     let uri = uri_for(&file.path, root);
     let mut diagnostics: Vec<Diagnostic> = found
         .findings
@@ -200,9 +218,13 @@ pub fn uri_for(path: &Path, root: &Path) -> String {
 
 /// The enclosing git work tree of the working directory, or the working directory.
 pub fn project_root() -> PathBuf {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    cwd.ancestors()
-        .find(|dir| dir.join(".git").exists())
-        .unwrap_or(&cwd)
+    project_root_of(&std::env::current_dir().unwrap_or_default())
+}
+
+/// The enclosing git work tree of `dir`, or `dir`.
+pub fn project_root_of(dir: &Path) -> PathBuf {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(dir)
         .to_path_buf()
 }
