@@ -3,3 +3,6 @@
 //! status; as a GitHub Action (`argus pr`) or a GitHub App webhook server (`argus serve`).
 //!
 //! This is the only part of Argus that goes online.
+
+pub mod api;
+pub mod diff;
