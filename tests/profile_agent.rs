@@ -32,6 +32,7 @@ fn agent_workload_hot_loop(stop: &AtomicBool) -> u64 {
 
 #[test]
 fn argus_reads_the_profiles_the_agent_writes() {
+    let _machine = common::profiling::machine_shared();
     let dir = tempfile::tempdir().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let burner_stop = stop.clone();

@@ -65,6 +65,7 @@ fn profile_java(dir: &Path, mode: &str, class: &str, seconds: &str) -> PathBuf {
 
 #[test]
 fn cpu_mode_puts_the_hot_method_on_top_and_every_format_round_trips() {
+    let _machine = common::profiling::machine_alone();
     let dir = tempfile::tempdir().unwrap();
     let path = profile_java(dir.path(), "cpu", "HotFunctions", "5");
     let profile = format::read(&path).unwrap();
@@ -88,6 +89,7 @@ fn cpu_mode_puts_the_hot_method_on_top_and_every_format_round_trips() {
 
 #[test]
 fn wall_mode_shows_the_waiting_half_and_cpu_mode_none_of_it() {
+    let _machine = common::profiling::machine_alone();
     let dir = tempfile::tempdir().unwrap();
     let wall = format::read(&profile_java(dir.path(), "wall", "HalfWaiting", "5")).unwrap();
     let worker = Some("HalfWaiting.lambda$main$");
@@ -114,6 +116,7 @@ fn wall_mode_shows_the_waiting_half_and_cpu_mode_none_of_it() {
 
 #[test]
 fn wall_mode_also_puts_the_hot_method_on_top() {
+    let _machine = common::profiling::machine_alone();
     let dir = tempfile::tempdir().unwrap();
     let profile = format::read(&profile_java(dir.path(), "wall", "HotFunctions", "4")).unwrap();
     let main = Some("HotFunctions.main");
@@ -126,6 +129,7 @@ fn wall_mode_also_puts_the_hot_method_on_top() {
 
 #[test]
 fn attaching_to_a_running_jvm_by_pid_leaves_it_running() {
+    let _machine = common::profiling::machine_shared();
     let mut jvm = Guard(
         Command::new("java")
             .args([
@@ -162,6 +166,7 @@ fn attaching_to_a_running_jvm_by_pid_leaves_it_running() {
 
 #[test]
 fn jfr_recordings_are_read_and_damaged_ones_name_the_byte() {
+    let _machine = common::profiling::machine_shared();
     let dir = tempfile::tempdir().unwrap();
     let recording = repo().join("fixtures/profiles/java/waiter-jdk17.jfr");
     let out = run(
@@ -194,6 +199,7 @@ fn jfr_recordings_are_read_and_damaged_ones_name_the_byte() {
 
 #[test]
 fn a_process_that_is_not_a_jvm_is_named_as_such() {
+    let _machine = common::profiling::machine_shared();
     let out = profile_a_sleeper_as("java");
     assert_eq!(out.code, 2);
     assert!(

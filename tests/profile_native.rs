@@ -46,6 +46,7 @@ fn profile(dir: &Path, mode: &str, exe: &Path, seconds: &str) -> Profile {
 
 #[test]
 fn cpu_mode_puts_the_hot_function_on_top_and_every_format_round_trips() {
+    let _machine = common::profiling::machine_alone();
     let dir = tempfile::tempdir().unwrap();
     let exe = build(dir.path(), "hot_functions.c", &[]);
     let p = profile(dir.path(), "cpu", &exe, "3");
@@ -75,6 +76,7 @@ fn cpu_mode_puts_the_hot_function_on_top_and_every_format_round_trips() {
 
 #[test]
 fn wall_mode_shows_the_waiting_half_with_its_states_and_cpu_mode_none_of_it() {
+    let _machine = common::profiling::machine_alone();
     let dir = tempfile::tempdir().unwrap();
     let exe = build(dir.path(), "half_waiting.c", &[]);
     let wall = profile(dir.path(), "wall", &exe, "3");
@@ -120,6 +122,7 @@ fn wall_mode_shows_the_waiting_half_with_its_states_and_cpu_mode_none_of_it() {
 
 #[test]
 fn wall_mode_also_puts_the_hot_function_on_top() {
+    let _machine = common::profiling::machine_alone();
     let dir = tempfile::tempdir().unwrap();
     let exe = build(dir.path(), "hot_functions.c", &[]);
     let p = profile(dir.path(), "wall", &exe, "2");
@@ -128,6 +131,7 @@ fn wall_mode_also_puts_the_hot_function_on_top() {
 
 #[test]
 fn a_stripped_binary_still_profiles_with_a_warning() {
+    let _machine = common::profiling::machine_shared();
     let dir = tempfile::tempdir().unwrap();
     let exe = build(dir.path(), "hot_functions.c", &["-s"]);
     let mut target = Guard(Command::new(&exe).arg("20").spawn().unwrap());

@@ -65,6 +65,7 @@ fn profile_command(dir: &Path, args: &[&str], script: &str, seconds: &str) -> (R
 
 #[test]
 fn cpu_mode_puts_the_hot_function_on_top_with_its_share() {
+    let _machine = common::profiling::machine_alone();
     let dir = tempfile::tempdir().unwrap();
     let (out, path) = profile_command(dir.path(), &[], "hot_functions.py", "4");
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -95,6 +96,7 @@ fn cpu_mode_puts_the_hot_function_on_top_with_its_share() {
 
 #[test]
 fn wall_mode_shows_the_waiting_half_and_cpu_mode_shows_none_of_it() {
+    let _machine = common::profiling::machine_alone();
     let dir = tempfile::tempdir().unwrap();
     let (out, path) = profile_command(dir.path(), &["--mode", "wall"], "half_waiting.py", "4");
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -135,6 +137,7 @@ fn wall_mode_shows_the_waiting_half_and_cpu_mode_shows_none_of_it() {
 
 #[test]
 fn wall_mode_also_puts_the_hot_function_on_top() {
+    let _machine = common::profiling::machine_alone();
     let dir = tempfile::tempdir().unwrap();
     let (out, path) = profile_command(dir.path(), &["--mode", "wall"], "hot_functions.py", "3");
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -144,6 +147,7 @@ fn wall_mode_also_puts_the_hot_function_on_top() {
 
 #[test]
 fn attaching_by_pid_leaves_the_target_running() {
+    let _machine = common::profiling::machine_shared();
     let mut target = start_python("hot_functions.py", "30");
     std::thread::sleep(Duration::from_millis(300));
     let dir = tempfile::tempdir().unwrap();
@@ -178,6 +182,7 @@ fn attaching_by_pid_leaves_the_target_running() {
 
 #[test]
 fn every_output_format_round_trips() {
+    let _machine = common::profiling::machine_shared();
     let dir = tempfile::tempdir().unwrap();
     let mut args = vec!["profile".to_string(), "--mode".into(), "wall".into()];
     args.extend(all_outputs(dir.path(), "p"));
@@ -195,6 +200,7 @@ fn every_output_format_round_trips() {
 
 #[test]
 fn a_target_that_exits_mid_recording_still_gets_its_profile_written() {
+    let _machine = common::profiling::machine_shared();
     let target = start_python("hot_functions.py", "1.5");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.pb.gz");
@@ -228,6 +234,7 @@ fn a_target_that_exits_mid_recording_still_gets_its_profile_written() {
 
 #[test]
 fn ctrl_c_stops_the_recording_and_still_writes_it() {
+    let _machine = common::profiling::machine_shared();
     let target = start_python("hot_functions.py", "30");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.pb.gz");
@@ -264,6 +271,7 @@ fn ctrl_c_stops_the_recording_and_still_writes_it() {
 
 #[test]
 fn top_prints_a_table_of_the_hottest_functions() {
+    let _machine = common::profiling::machine_shared();
     let dir = tempfile::tempdir().unwrap();
     let out = run(
         dir.path(),
@@ -295,6 +303,7 @@ fn top_prints_a_table_of_the_hottest_functions() {
 
 #[test]
 fn a_missing_pid_is_a_clear_error() {
+    let _machine = common::profiling::machine_shared();
     let dir = tempfile::tempdir().unwrap();
     let out = run(
         dir.path(),
@@ -310,6 +319,7 @@ fn a_missing_pid_is_a_clear_error() {
 
 #[test]
 fn a_process_of_another_user_gets_the_reason_and_the_fix() {
+    let _machine = common::profiling::machine_shared();
     let target = start_python("hot_functions.py", "20");
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(
@@ -356,6 +366,7 @@ fn a_process_of_another_user_gets_the_reason_and_the_fix() {
 
 #[test]
 fn a_process_that_is_not_python_is_named_as_such() {
+    let _machine = common::profiling::machine_shared();
     let out = profile_a_sleeper_as("python");
     assert_eq!(out.code, 2);
     assert!(
@@ -367,6 +378,7 @@ fn a_process_that_is_not_python_is_named_as_such() {
 }
 #[test]
 fn damaged_profile_files_are_named_with_line_or_offset() {
+    let _machine = common::profiling::machine_shared();
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&str, &[u8], &str); 3] = [
         (
@@ -395,6 +407,7 @@ fn damaged_profile_files_are_named_with_line_or_offset() {
 
 #[test]
 fn doctor_reports_what_works_and_what_does_not() {
+    let _machine = common::profiling::machine_shared();
     let target = start_python("hot_functions.py", "20");
     std::thread::sleep(Duration::from_millis(300));
     let dir = tempfile::tempdir().unwrap();
@@ -424,6 +437,7 @@ fn doctor_reports_what_works_and_what_does_not() {
 
 #[test]
 fn blocking_mode_reads_exact_stacks_of_a_paused_target() {
+    let _machine = common::profiling::machine_shared();
     let dir = tempfile::tempdir().unwrap();
     let (out, path) = profile_command(dir.path(), &["--blocking"], "hot_functions.py", "2");
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -433,6 +447,7 @@ fn blocking_mode_reads_exact_stacks_of_a_paused_target() {
 
 #[test]
 fn subprocesses_are_followed_when_asked() {
+    let _machine = common::profiling::machine_shared();
     let dir = tempfile::tempdir().unwrap();
     let parent = dir.path().join("parent.py");
     std::fs::write(
@@ -468,6 +483,7 @@ fn subprocesses_are_followed_when_asked() {
 
 #[test]
 fn every_supported_cpython_on_the_machine_is_profiled() {
+    let _machine = common::profiling::machine_shared();
     // CPython 3.9 to 3.13 from pyenv when installed, and always the default python3.
     let mut interpreters = vec![python()];
     if let Ok(entries) = std::fs::read_dir("/root/.pyenv/versions") {

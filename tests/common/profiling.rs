@@ -3,11 +3,27 @@
 
 use std::path::Path;
 use std::process::Child;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use argus_profiler::format::{self, folded};
 use argus_profiler::model::{Profile, Weight};
 
 use super::{Run, run};
+
+/// Tests in one binary run in parallel on a 2-core CI machine. A test that asserts CPU
+/// shares holds the machine alone, so that no other workload in its binary competes with
+/// its target for the cores; every other profiling test holds it shared.
+static MACHINE: RwLock<()> = RwLock::new(());
+
+/// Held by a test whose assertions depend on its target having the cores to itself.
+pub fn machine_alone() -> RwLockWriteGuard<'static, ()> {
+    MACHINE.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Held by every other profiling test.
+pub fn machine_shared() -> RwLockReadGuard<'static, ()> {
+    MACHINE.read().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// Kills the process when the test ends, however it ends.
 pub struct Guard(pub Child);
