@@ -37,6 +37,12 @@ pub enum Command {
     Flamegraph(FlamegraphArgs),
     /// Draw a differential flamegraph: red where AFTER spends more than BEFORE, blue where less.
     Diff(DiffArgs),
+    /// Review a GitHub pull request and comment on the lines it changes.
+    ///
+    /// Inside a GitHub Actions `pull_request` workflow it needs no arguments: it reads
+    /// GITHUB_EVENT_PATH, GITHUB_REPOSITORY, GITHUB_TOKEN and GITHUB_API_URL. Elsewhere,
+    /// give --repo and --pr, and the token in an environment variable.
+    Pr(Box<PrArgs>),
     /// Tools for developing Argus itself.
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
@@ -184,6 +190,53 @@ pub enum ProfileCommand {
         #[arg(long, short = 'p', value_name = "PID")]
         pid: Option<u32>,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct PrArgs {
+    /// The repository, OWNER/NAME [default: GITHUB_REPOSITORY].
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    /// The pull request number [default: from GITHUB_EVENT_PATH].
+    #[arg(long, value_name = "NUMBER")]
+    pub pr: Option<u64>,
+    /// The environment variable that holds the token.
+    #[arg(long, value_name = "NAME", default_value = "GITHUB_TOKEN")]
+    pub token_env: String,
+    /// The API's base URL, for GitHub Enterprise [default: GITHUB_API_URL, or https://api.github.com].
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Which findings to report: on added lines, inside the diff's hunks, anywhere in a
+    /// changed file, or all.
+    #[arg(long, value_enum, default_value_t = FilterArg::Added)]
+    pub filter: FilterArg,
+    /// The most inline comments per review; the rest are listed in the summary.
+    #[arg(long, default_value_t = 25)]
+    pub max_comments: usize,
+    /// Request changes instead of commenting when a finding is at least this severe.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub request_changes_on: Option<SeverityArg>,
+    /// Fail the commit status and exit with 1 when a reported finding is at least this severe.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = SeverityArg::Warning)]
+    pub fail_on: SeverityArg,
+    /// Print the review it would post as JSON, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Always exit with status 0 once the review is posted.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// A base URL of the rule reference, linked from comments as URL#rule-id.
+    #[arg(long, value_name = "URL")]
+    pub docs_url: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterArg {
+    Added,
+    #[value(name = "diff_context")]
+    DiffContext,
+    File,
+    Nofilter,
 }
 
 #[derive(Args, Debug)]

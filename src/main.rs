@@ -2,6 +2,7 @@
 
 mod cli;
 mod doctor;
+mod pr_cmd;
 mod profile_cmd;
 mod progress;
 mod rules_cmd;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         Command::Profile(args) => profile_cmd::run(*args),
         Command::Flamegraph(args) => profile_cmd::flamegraph(args),
         Command::Diff(args) => profile_cmd::diff(args),
+        Command::Pr(args) => pr_cmd::run(*args),
         Command::Debug(DebugCommand::ParseWalk(args)) => rules_cmd::parse_walk(args),
     };
     match result {

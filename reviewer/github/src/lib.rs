@@ -6,3 +6,5 @@
 
 pub mod api;
 pub mod diff;
+pub mod comment;
+pub mod pr;
