@@ -35,7 +35,11 @@ fn pull_request(args: &PrArgs) -> anyhow::Result<PullRequestRef> {
                 .repo
                 .clone()
                 .or_else(|| env("GITHUB_REPOSITORY"))
-                .or_else(|| event["repository"]["full_name"].as_str().map(str::to_string))
+                .or_else(|| {
+                    event["repository"]["full_name"]
+                        .as_str()
+                        .map(str::to_string)
+                })
                 .context("GITHUB_REPOSITORY is not set; pass --repo OWNER/NAME")?;
             (repository, number)
         }
@@ -103,11 +107,18 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
         if outcome.findings == 1 { "" } else { "s" },
         outcome.inline_posted,
         if outcome.inline_posted == 1 { "" } else { "s" },
-        if outcome.plan.is_some() { "planned (dry run)" } else { "posted" },
+        if outcome.plan.is_some() {
+            "planned (dry run)"
+        } else {
+            "posted"
+        },
         outcome.already_posted,
         outcome.unplaced,
         outcome.marked_fixed,
-        outcome.review_url.map(|u| format!(" {u}")).unwrap_or_default(),
+        outcome
+            .review_url
+            .map(|u| format!(" {u}"))
+            .unwrap_or_default(),
     );
     Ok(if outcome.failing && !args.exit_zero {
         ExitCode::from(1)

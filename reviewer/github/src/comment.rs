@@ -73,10 +73,19 @@ pub fn suggestion(d: &Diagnostic) -> Option<String> {
     let line_start = d.snippet_offset;
     let start = fix.start_byte.checked_sub(line_start)?;
     let end = fix.end_byte.checked_sub(line_start)?;
-    if end > line.len() || start > end || !line.is_char_boundary(start) || !line.is_char_boundary(end) {
+    if end > line.len()
+        || start > end
+        || !line.is_char_boundary(start)
+        || !line.is_char_boundary(end)
+    {
         return None;
     }
-    Some(format!("{}{}{}", &line[..start], fix.replacement, &line[end..]))
+    Some(format!(
+        "{}{}{}",
+        &line[..start],
+        fix.replacement,
+        &line[end..]
+    ))
 }
 
 /// An inline review comment for one finding.
@@ -99,14 +108,21 @@ pub fn inline(d: &Diagnostic, docs_url: Option<&str>) -> String {
     ));
     let mut footer = Vec::new();
     if let Some(url) = docs_url {
-        footer.push(format!("[`{}` in the rule reference]({url}#{})", d.rule.id, d.rule.id));
+        footer.push(format!(
+            "[`{}` in the rule reference]({url}#{})",
+            d.rule.id, d.rule.id
+        ));
     }
     footer.push(format!(
         "Not a problem here? Add `{} argus: ignore[{}]` on this line or the line above.",
         comment_prefix(d.rule),
         d.rule.id
     ));
-    body.push_str(&format!("\n<sub>{}</sub>\n{}", footer.join(" · "), marker(d, false)));
+    body.push_str(&format!(
+        "\n<sub>{}</sub>\n{}",
+        footer.join(" · "),
+        marker(d, false)
+    ));
     body
 }
 
@@ -127,8 +143,12 @@ pub fn mark_fixed(body: &str, head_sha: &str) -> String {
 fn strip_marker(body: &str) -> String {
     match body.find(FINGERPRINT_PREFIX) {
         Some(start) => {
-            let end = body[start..].find("-->").map_or(body.len(), |e| start + e + 3);
-            format!("{}{}", &body[..start], &body[end..]).trim_end().to_string()
+            let end = body[start..]
+                .find("-->")
+                .map_or(body.len(), |e| start + e + 3);
+            format!("{}{}", &body[..start], &body[end..])
+                .trim_end()
+                .to_string()
         }
         None => body.to_string(),
     }
@@ -193,7 +213,13 @@ pub fn summary(input: &SummaryInput<'_>) -> String {
                 .severity
                 .cmp(&a.diagnostic.severity)
                 .then(a.diagnostic.uri.cmp(&b.diagnostic.uri))
-                .then(a.diagnostic.span.start.line.cmp(&b.diagnostic.span.start.line))
+                .then(
+                    a.diagnostic
+                        .span
+                        .start
+                        .line
+                        .cmp(&b.diagnostic.span.start.line),
+                )
         });
         for u in by_severity.iter().take(input.max_listed) {
             let d = u.diagnostic;
@@ -240,7 +266,10 @@ mod tests {
 
     #[test]
     fn markers_round_trip_and_record_fixed() {
-        assert_eq!(parse_marker("text\n<!-- argus:fp=abc123 rule=py-x -->"), Some(("abc123".to_string(), false)));
+        assert_eq!(
+            parse_marker("text\n<!-- argus:fp=abc123 rule=py-x -->"),
+            Some(("abc123".to_string(), false))
+        );
         assert_eq!(
             parse_marker("<!-- argus:fp=abc123 rule=py-x fixed -->"),
             Some(("abc123".to_string(), true))

@@ -70,6 +70,23 @@ impl ChangedLines {
         Ok(lines)
     }
 
+    /// The lines `new` adds or modifies relative to `old`, for a file whose diff GitHub
+    /// leaves out (too large). GitHub cannot place comments there, so no line is in a hunk.
+    pub fn between(old: &str, new: &str) -> ChangedLines {
+        let diff = similar::TextDiff::from_lines(old, new);
+        let added = diff
+            .ops()
+            .iter()
+            .filter(|op| op.tag() != similar::DiffTag::Equal)
+            .flat_map(|op| op.new_range())
+            .filter_map(|index| u32::try_from(index + 1).ok())
+            .collect();
+        ChangedLines {
+            added,
+            in_hunks: BTreeSet::new(),
+        }
+    }
+
     /// Every line of a new file (status `added`) counts as added, whatever the patch.
     pub fn whole_file(line_count: u32) -> ChangedLines {
         let all: BTreeSet<u32> = (1..=line_count).collect();
@@ -93,6 +110,15 @@ mod tests {
             lines.in_hunks.iter().copied().collect::<Vec<_>>(),
             [1, 2, 3, 4, 5, 21, 22, 23]
         );
+    }
+
+    #[test]
+    fn a_file_without_a_patch_is_diffed_locally_and_has_no_placeable_line() {
+        let old = "a\nb\nc\nd\n";
+        let new = "a\nB\nc\nd\ne\n";
+        let lines = ChangedLines::between(old, new);
+        assert_eq!(lines.added.iter().copied().collect::<Vec<_>>(), [2, 5]);
+        assert!(lines.in_hunks.is_empty());
     }
 
     #[test]

@@ -5,6 +5,6 @@
 //! This is the only part of Argus that goes online.
 
 pub mod api;
-pub mod diff;
 pub mod comment;
+pub mod diff;
 pub mod pr;

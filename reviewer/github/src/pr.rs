@@ -152,6 +152,9 @@ pub enum BotError {
 struct PullRequest {
     state: String,
     head: Head,
+    base: Head,
+    #[serde(default)]
+    changed_files: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -165,6 +168,8 @@ struct PrFile {
     status: String,
     #[serde(default)]
     patch: Option<String>,
+    #[serde(default)]
+    previous_filename: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -249,12 +254,24 @@ pub async fn review_pull_request(
         .get_json(&format!("{repo}/pulls/{}", pr.number))
         .await?;
     let head = pull.head.sha.clone();
+    let mut warnings = Vec::new();
     let files: Vec<PrFile> = github
         .get_all(&format!("{repo}/pulls/{}/files", pr.number))
         .await?;
 
+    if let Some(total) = pull.changed_files
+        && total > files.len() as u64
+    {
+        warnings.push(format!(
+            "GitHub lists only the first {} of the {total} files {name} changes; the rest were not reviewed",
+            files.len()
+        ));
+    }
+
     // Files to review, with the lines the PR changed.
     let mut changed: BTreeMap<String, Option<ChangedLines>> = BTreeMap::new();
+    // Files GitHub gives no patch for (too large): where the head's version came from.
+    let mut without_patch: Vec<(&str, Option<&str>)> = Vec::new();
     let mut in_pr: HashSet<String> = HashSet::new();
     for file in &files {
         in_pr.insert(file.filename.clone());
@@ -264,13 +281,22 @@ pub async fn review_pull_request(
             continue;
         }
         let lines = match &file.patch {
-            Some(patch) => Some(ChangedLines::parse(patch).map_err(|source| BotError::Patch {
-                pr: name.clone(),
-                path: file.filename.clone(),
-                source,
-            })?),
+            Some(patch) => Some(
+                ChangedLines::parse(patch).map_err(|source| BotError::Patch {
+                    pr: name.clone(),
+                    path: file.filename.clone(),
+                    source,
+                })?,
+            ),
             // GitHub leaves the patch out of binary and very large diffs.
-            None => None,
+            None => {
+                let old = match file.status.as_str() {
+                    "added" => None,
+                    _ => Some(file.previous_filename.as_deref().unwrap_or(&file.filename)),
+                };
+                without_patch.push((&file.filename, old));
+                None
+            }
         };
         changed.insert(file.filename.clone(), lines);
     }
@@ -294,6 +320,27 @@ pub async fn review_pull_request(
                 message: format!("{path}: {e}"),
             })?;
         }
+    }
+
+    // The added lines of a file without a patch come from diffing it against the base.
+    let mut diffed_locally: HashMap<String, ChangedLines> = HashMap::new();
+    for (path, old) in without_patch {
+        let Ok(new) = std::fs::read_to_string(workspace.path().join(path)) else {
+            continue;
+        };
+        let old = match old {
+            Some(old) => github
+                .get_raw(&format!(
+                    "{repo}/contents/{}?ref={}",
+                    encode_path(old),
+                    pull.base.sha
+                ))
+                .await?
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        diffed_locally.insert(path.to_string(), ChangedLines::between(&old, &new));
     }
 
     let base = workspace.path().to_path_buf();
@@ -340,7 +387,10 @@ pub async fn review_pull_request(
         };
         let line = u32::try_from(d.span.start.line).unwrap_or(u32::MAX);
         let in_scope = match (options.filter, lines) {
-            (Filter::File | Filter::NoFilter, _) | (_, None) => true,
+            (Filter::File | Filter::NoFilter, _) => true,
+            (_, None) => diffed_locally
+                .get(&d.uri)
+                .is_none_or(|l| l.added.contains(&line)),
             (Filter::Added, Some(l)) => l.added.contains(&line),
             (Filter::DiffContext, Some(l)) => l.in_hunks.contains(&line),
         };
@@ -411,13 +461,19 @@ pub async fn review_pull_request(
 
     // Earlier comments whose finding is gone: the file was reviewed and no longer has
     // it, or the PR no longer touches the file.
-    let present: HashSet<&str> = review.diagnostics.iter().map(|d| d.fingerprint.as_str()).collect();
+    let present: HashSet<&str> = review
+        .diagnostics
+        .iter()
+        .map(|d| d.fingerprint.as_str())
+        .collect();
     let fixed: Vec<(u64, String)> = posted
         .iter()
         .filter(|(fingerprint, (_, already_fixed, path, _))| {
             !already_fixed
                 && !present.contains(fingerprint.as_str())
-                && path.as_ref().is_none_or(|p| changed.contains_key(p) || !in_pr.contains(p))
+                && path
+                    .as_ref()
+                    .is_none_or(|p| changed.contains_key(p) || !in_pr.contains(p))
         })
         .map(|(_, (id, _, _, body))| (*id, comment::mark_fixed(body, &head)))
         .collect();
@@ -441,6 +497,7 @@ pub async fn review_pull_request(
         if inline.len() == 1 { "" } else { "s" }
     );
     let mut outcome = Outcome {
+        warnings,
         head_sha: head.clone(),
         files_reviewed: review.files,
         findings: reported.len(),
@@ -585,8 +642,14 @@ fn status_description(reported: &[&Diagnostic], fail_on: Severity) -> String {
     let at_or_above = reported.iter().filter(|d| d.severity >= fail_on).count();
     match (reported.len(), at_or_above) {
         (0, _) => "No findings on the changed lines".to_string(),
-        (n, 0) => format!("{n} finding{} below {fail_on}", if n == 1 { "" } else { "s" }),
-        (n, m) => format!("{n} finding{}, {m} at or above {fail_on}", if n == 1 { "" } else { "s" }),
+        (n, 0) => format!(
+            "{n} finding{} below {fail_on}",
+            if n == 1 { "" } else { "s" }
+        ),
+        (n, m) => format!(
+            "{n} finding{}, {m} at or above {fail_on}",
+            if n == 1 { "" } else { "s" }
+        ),
     }
 }
 
