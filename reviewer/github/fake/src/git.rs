@@ -127,27 +127,30 @@ impl Commit {
         self.trees.values().find(|t| t.sha == sha)
     }
 
-    /// The entries of `tree`, each with its path from the root. With `recursive`, every
-    /// subtree entry is followed by its own entries, as `git ls-tree -r -t` lists them.
+    /// The entries of `tree`, each with its path relative to `tree`, as the trees endpoint
+    /// lists them. With `recursive`, every subtree entry is followed by its own entries,
+    /// as `git ls-tree -r -t` lists them.
     pub(crate) fn list(&self, tree: &Tree, recursive: bool) -> Vec<(String, TreeEntry)> {
         let mut out = Vec::new();
-        self.list_into(tree, recursive, &mut out);
+        self.list_into(tree, "", recursive, &mut out);
         out
     }
 
-    fn list_into(&self, tree: &Tree, recursive: bool, out: &mut Vec<(String, TreeEntry)>) {
+    fn list_into(
+        &self,
+        tree: &Tree,
+        prefix: &str,
+        recursive: bool,
+        out: &mut Vec<(String, TreeEntry)>,
+    ) {
         for entry in &tree.entries {
-            let path = if tree.path.is_empty() {
-                entry.name.clone()
-            } else {
-                format!("{}/{}", tree.path, entry.name)
-            };
+            let relative = join(prefix, &entry.name);
             let subtree = (recursive && entry.kind == EntryKind::Tree)
-                .then(|| self.trees.get(&path))
+                .then(|| self.trees.get(&join(&tree.path, &entry.name)))
                 .flatten();
-            out.push((path, entry.clone()));
+            out.push((relative.clone(), entry.clone()));
             if let Some(subtree) = subtree {
-                self.list_into(subtree, recursive, out);
+                self.list_into(subtree, &relative, recursive, out);
             }
         }
     }
@@ -188,6 +191,15 @@ fn tree_sha(entries: &[TreeEntry]) -> String {
     hasher.update(format!("tree {}\0", body.len()).as_bytes());
     hasher.update(&body);
     hex(&hasher.finalize())
+}
+
+/// `dir/name`, or `name` in the root.
+pub(crate) fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{dir}/{name}")
+    }
 }
 
 fn split_parent(path: &str) -> (&str, &str) {
@@ -307,6 +319,12 @@ mod tests {
             .map(|(path, _)| path)
             .collect();
         assert_eq!(top, ["a", "e.txt"]);
+        let below_a: Vec<String> = commit
+            .list(&commit.trees["a"], true)
+            .into_iter()
+            .map(|(path, _)| path)
+            .collect();
+        assert_eq!(below_a, ["b", "b/c.txt", "d.txt"]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::git::{EntryKind, TreeEntry, blob_sha};
+use crate::git::{EntryKind, TreeEntry, blob_sha, join};
 use crate::reply::{DOCS, Reply};
 use crate::server::Call;
 use crate::shapes::{self, escape};
@@ -59,9 +59,10 @@ pub(crate) fn contents(state: &State, call: &Call, repo: &str, path: &str) -> Re
     }
     match commit.trees.get(path) {
         Some(tree) => {
-            let entries: Vec<Value> = commit
-                .list(tree, false)
-                .into_iter()
+            let entries: Vec<Value> = tree
+                .entries
+                .iter()
+                .map(|entry| (join(&tree.path, &entry.name), entry))
                 .map(|(entry_path, entry)| match entry.kind {
                     EntryKind::Blob => {
                         let content = commit.files.get(&entry_path).map_or(&[][..], Vec::as_slice);
