@@ -342,6 +342,17 @@ async fn binary_and_oversized_diffs_come_without_a_patch() {
     assert!(by_name("logo.png").get("patch").is_none());
     assert_eq!(by_name("logo.png")["status"], "modified");
     assert_eq!(by_name("small.py")["patch"], "@@ -1 +1 @@\n-x\n+y");
+    // Without a patch there is no line a comment could sit on.
+    let review = common::post(
+        &client(&github, TOKEN),
+        "/repos/acme/shop/pulls/1/reviews",
+        &serde_json::json!({ "event": "COMMENT", "comments": [
+            { "path": "big.py", "line": 1, "side": "RIGHT", "body": "x" },
+        ] }),
+    )
+    .await;
+    assert_eq!(review.status, 422);
+    assert_eq!(review.json()["errors"][0], "Line could not be resolved");
 }
 
 async fn raw_contents(octo: &Octocrab, path: &str, accept: &str) -> common::Raw {

@@ -2,9 +2,16 @@
 //! that keep the status, headers and body as they came over the wire.
 
 #![allow(dead_code, reason = "each test crate uses a different subset")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a helper that cannot do its job fails the test that called it"
+)]
 
 use argus_fake_github::{Access, FakeGithub, Files, NewPullRequest, PullRequest};
 use octocrab::Octocrab;
+use octocrab::jsonwebtoken::{Algorithm, EncodingKey, Header};
+use octocrab::models::AppId;
 use serde_json::Value;
 
 pub const TOKEN: &str = "ghp_write";
@@ -138,4 +145,42 @@ pub fn links(link: &str) -> Vec<(String, String)> {
             )
         })
         .collect()
+}
+
+/// A client authenticated as GitHub App `app_id` (JWTs signed with `private_key_pem`).
+pub fn app_client(github: &FakeGithub, app_id: u64, private_key_pem: &str) -> Octocrab {
+    Octocrab::builder()
+        .base_uri(github.url())
+        .unwrap()
+        .app(
+            AppId(app_id),
+            EncodingKey::from_rsa_pem(private_key_pem.as_bytes()).unwrap(),
+        )
+        .build()
+        .unwrap()
+}
+
+#[derive(serde::Serialize)]
+struct Claims {
+    iss: u64,
+    iat: u64,
+    exp: u64,
+}
+
+/// A JWT for app `iss`, issued `iat` and expiring `exp` seconds from now.
+pub fn jwt(private_key_pem: &str, iss: u64, iat: i64, exp: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    octocrab::jsonwebtoken::encode(
+        &Header::new(Algorithm::RS256),
+        &Claims {
+            iss,
+            iat: (now + iat) as u64,
+            exp: (now + exp) as u64,
+        },
+        &EncodingKey::from_rsa_pem(private_key_pem.as_bytes()).unwrap(),
+    )
+    .unwrap()
 }
