@@ -295,12 +295,8 @@ pub(crate) fn changes(base: &Files, head: &Files, renames: &[(String, String)]) 
                     _ => continue,
                 }
             };
-        let patch = match (std::str::from_utf8(old), std::str::from_utf8(new)) {
-            (Ok(old_text), Ok(new_text)) if old != new && !is_binary(old) && !is_binary(new) => {
-                Some(patch(old_text, new_text))
-            }
-            _ => None,
-        };
+        let patch = (old != new && !is_binary(old) && !is_binary(new))
+            .then(|| patch(&String::from_utf8_lossy(old), &String::from_utf8_lossy(new)));
         let (additions, deletions) = patch
             .as_ref()
             .map_or((0, 0), |p| (p.additions, p.deletions));

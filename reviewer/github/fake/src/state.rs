@@ -468,6 +468,10 @@ impl State {
             .ok_or_else(|| FakeError::UnknownRepo(full_name.to_owned()))
     }
 
+    pub(crate) fn pull_mut(&mut self, repo: &str, number: u64) -> Option<&mut Pull> {
+        self.repos.get_mut(repo)?.pulls.get_mut(&number)
+    }
+
     pub(crate) fn pull(&self, repo: &str, number: u64) -> Result<&Pull, FakeError> {
         self.repos
             .get(repo)

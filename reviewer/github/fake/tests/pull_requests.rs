@@ -394,6 +394,28 @@ async fn contents_come_raw_or_as_base64_json_and_missing_files_are_404() {
             .starts_with("line 1\nline 2\n")
     );
 
+    let root = get(
+        &octo,
+        &format!("/repos/acme/shop/contents?ref={}", pr.head_sha),
+    )
+    .await
+    .json();
+    let listed: Vec<(&str, &str)> = root
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["path"].as_str().unwrap(), e["type"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("app.py", "file"),
+            ("docs.md", "file"),
+            ("keep.txt", "file")
+        ]
+    );
+    assert!(root[0].get("content").is_none());
+
     let missing = get(
         &octo,
         &format!("/repos/acme/shop/contents/nope.py?ref={}", pr.head_sha),

@@ -8,6 +8,10 @@ use common::{TOKEN, client, fake_with_pr, files, get, post, send, twenty_lines};
 use octocrab::models::pulls::ReviewComment;
 use serde_json::{Value, json};
 
+async fn create_review(octo: &octocrab::Octocrab, body: &Value) -> common::Raw {
+    post(octo, "/repos/acme/shop/pulls/7/reviews", body).await
+}
+
 fn comment(path: &str, line: u64, body: &str) -> Value {
     json!({ "path": path, "line": line, "side": "RIGHT", "body": body })
 }
@@ -16,9 +20,8 @@ fn comment(path: &str, line: u64, body: &str) -> Value {
 async fn a_submitted_review_turns_its_comments_into_review_comments() {
     let (github, pr) = fake_with_pr();
     let octo = client(&github, TOKEN);
-    let created = post(
+    let created = create_review(
         &octo,
-        "/repos/acme/shop/pulls/7/reviews",
         &json!({
             "commit_id": pr.head_sha,
             "body": "Two findings.",
@@ -78,9 +81,8 @@ async fn a_submitted_review_turns_its_comments_into_review_comments() {
 async fn a_comment_outside_the_hunks_fails_the_whole_review_with_422() {
     let (github, pr) = fake_with_pr();
     let octo = client(&github, TOKEN);
-    let refused = post(
+    let refused = create_review(
         &octo,
-        "/repos/acme/shop/pulls/7/reviews",
         &json!({
             "commit_id": pr.head_sha,
             "body": "",
@@ -99,9 +101,8 @@ async fn a_comment_outside_the_hunks_fails_the_whole_review_with_422() {
             "status": "422",
         })
     );
-    let not_in_pr = post(
+    let not_in_pr = create_review(
         &octo,
-        "/repos/acme/shop/pulls/7/reviews",
         &json!({ "event": "COMMENT", "comments": [comment("keep.txt", 1, "not changed")] }),
     )
     .await;
@@ -110,9 +111,8 @@ async fn a_comment_outside_the_hunks_fails_the_whole_review_with_422() {
         json!(["Path could not be resolved"])
     );
     // A LEFT-side line must be a removed or context line of the base.
-    let left = post(
+    let left = create_review(
         &octo,
-        "/repos/acme/shop/pulls/7/reviews",
         &json!({ "event": "COMMENT", "comments": [
             { "path": "app.py", "line": 10, "side": "LEFT", "body": "removed line" },
         ] }),
@@ -127,9 +127,8 @@ async fn a_comment_outside_the_hunks_fails_the_whole_review_with_422() {
 async fn a_pending_review_hides_its_comments_until_it_is_deleted() {
     let (github, _) = fake_with_pr();
     let octo = client(&github, TOKEN);
-    let pending = post(
+    let pending = create_review(
         &octo,
-        "/repos/acme/shop/pulls/7/reviews",
         &json!({ "body": "probe", "comments": [comment("docs.md", 1, "probe")] }),
     )
     .await
@@ -144,9 +143,8 @@ async fn a_pending_review_hides_its_comments_until_it_is_deleted() {
     assert_eq!(reviews[0]["state"], "PENDING");
     assert_eq!(github.reviews("acme/shop", 7)[0].comments.len(), 1);
 
-    let second = post(
+    let second = create_review(
         &octo,
-        "/repos/acme/shop/pulls/7/reviews",
         &json!({ "comments": [comment("docs.md", 2, "another")] }),
     )
     .await;
@@ -168,9 +166,8 @@ async fn a_pending_review_hides_its_comments_until_it_is_deleted() {
 async fn only_a_pending_review_can_be_deleted_and_submitting_one_publishes_it() {
     let (github, _) = fake_with_pr();
     let octo = client(&github, TOKEN);
-    let pending = post(
+    let pending = create_review(
         &octo,
-        "/repos/acme/shop/pulls/7/reviews",
         &json!({ "comments": [comment("docs.md", 3, "later")] }),
     )
     .await
@@ -206,9 +203,8 @@ async fn only_a_pending_review_can_be_deleted_and_submitting_one_publishes_it() 
 async fn a_push_moves_comments_on_unchanged_files_and_outdates_the_others() {
     let (github, pr) = fake_with_pr();
     let octo = client(&github, TOKEN);
-    let created = post(
+    let created = create_review(
         &octo,
-        "/repos/acme/shop/pulls/7/reviews",
         &json!({
             "commit_id": pr.head_sha,
             "event": "COMMENT",
@@ -243,9 +239,8 @@ async fn a_push_moves_comments_on_unchanged_files_and_outdates_the_others() {
     assert_eq!(pull["commits"], 2);
 
     // After a normal push the first commit is still part of the PR.
-    let on_first = post(
+    let on_first = create_review(
         &octo,
-        "/repos/acme/shop/pulls/7/reviews",
         &json!({ "commit_id": pr.head_sha, "event": "COMMENT", "comments": [comment("docs.md", 2, "old")] }),
     )
     .await;
@@ -254,9 +249,8 @@ async fn a_push_moves_comments_on_unchanged_files_and_outdates_the_others() {
     // A force-push rewrites history: the earlier commits leave the PR.
     let third = github.push("acme/shop", 7, head, &[], Push::Force).unwrap();
     assert_ne!(third, second);
-    let stale = post(
+    let stale = create_review(
         &octo,
-        "/repos/acme/shop/pulls/7/reviews",
         &json!({ "commit_id": second, "event": "COMMENT", "comments": [comment("docs.md", 2, "stale")] }),
     )
     .await;
@@ -347,9 +341,8 @@ async fn issue_and_review_comments_are_edited_in_place() {
     assert_eq!(listed.len(), 1);
     assert_eq!(github.issue_comments("acme/shop", 7)[0].body, "summary v3");
 
-    post(
+    create_review(
         &octo,
-        "/repos/acme/shop/pulls/7/reviews",
         &json!({ "commit_id": pr.head_sha, "event": "COMMENT", "comments": [comment("app.py", 10, "open")] }),
     )
     .await;

@@ -178,26 +178,7 @@ pub(crate) fn create_review_comment(
                     );
                 }
             };
-            ReviewComment {
-                id: 0,
-                review_id: 0,
-                path: placement.path,
-                line: Some(placement.line),
-                original_line: placement.line,
-                side: placement.side,
-                start_line: placement.start_line,
-                start_side: placement.start_side,
-                position: Some(placement.position),
-                original_position: placement.position,
-                commit_id: commit_id.clone(),
-                original_commit_id: commit_id,
-                diff_hunk: placement.diff_hunk,
-                body: String::new(),
-                in_reply_to_id: None,
-                user: user.clone(),
-                created_at: now.clone(),
-                updated_at: now.clone(),
-            }
+            placement.into_comment(&commit_id, String::new(), &user, &now)
         }
     };
     let review_id = state.next_id();

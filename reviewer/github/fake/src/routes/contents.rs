@@ -55,7 +55,11 @@ pub(crate) fn contents(state: &State, call: &Call, repo: &str, path: &str) -> Re
         if wants_raw(call) {
             return Reply::bytes("application/vnd.github.raw", content.clone());
         }
-        return Reply::ok(&file_json(state, repo, reference, path, content, true));
+        let entry = Entry::File {
+            content,
+            with_content: true,
+        };
+        return Reply::ok(&entry_json(state, repo, reference, path, entry));
     }
     match commit.trees.get(path) {
         Some(tree) => {
@@ -63,12 +67,15 @@ pub(crate) fn contents(state: &State, call: &Call, repo: &str, path: &str) -> Re
                 .entries
                 .iter()
                 .map(|entry| (join(&tree.path, &entry.name), entry))
-                .map(|(entry_path, entry)| match entry.kind {
-                    EntryKind::Blob => {
-                        let content = commit.files.get(&entry_path).map_or(&[][..], Vec::as_slice);
-                        file_json(state, repo, reference, &entry_path, content, false)
-                    }
-                    EntryKind::Tree => dir_json(state, repo, reference, &entry_path, &entry.sha),
+                .map(|(entry_path, entry)| {
+                    let entry = match entry.kind {
+                        EntryKind::Blob => Entry::File {
+                            content: commit.files.get(&entry_path).map_or(&[][..], Vec::as_slice),
+                            with_content: false,
+                        },
+                        EntryKind::Tree => Entry::Dir { sha: &entry.sha },
+                    };
+                    entry_json(state, repo, reference, &entry_path, entry)
                 })
                 .collect();
             Reply::ok(&Value::Array(entries))
@@ -77,47 +84,36 @@ pub(crate) fn contents(state: &State, call: &Call, repo: &str, path: &str) -> Re
     }
 }
 
-fn links(
-    state: &State,
-    repo: &Repo,
-    reference: &str,
-    path: &str,
-    git: &str,
-    kind: &str,
-) -> (String, String, String) {
+/// One entry as the contents endpoint describes it, file or directory. A file comes with
+/// its `content` only when asked for by itself, and without it above 1 MB (GitHub then
+/// sends `encoding: none`).
+fn entry_json(state: &State, repo: &Repo, reference: &str, path: &str, entry: Entry<'_>) -> Value {
     let full_name = repo.full_name();
-    let path = escape(path);
+    let escaped = escape(path);
+    let (kind, sha, size, git, page, download) = match entry {
+        Entry::File { content, .. } => {
+            let sha = blob_sha(content);
+            let git = format!("/repos/{full_name}/git/blobs/{sha}");
+            let download = state
+                .urls
+                .web(&format!("/{full_name}/raw/{reference}/{escaped}"));
+            ("file", sha, content.len(), git, "blob", json!(download))
+        }
+        Entry::Dir { sha } => {
+            let git = format!("/repos/{full_name}/git/trees/{sha}");
+            ("dir", sha.to_owned(), 0, git, "tree", Value::Null)
+        }
+    };
     let url = state.urls.api(&format!(
-        "/repos/{full_name}/contents/{path}?ref={reference}"
+        "/repos/{full_name}/contents/{escaped}?ref={reference}"
     ));
+    let git = state.urls.api(&git);
     let html = state
         .urls
-        .web(&format!("/{full_name}/{kind}/{reference}/{path}"));
-    (url, git.to_owned(), html)
-}
-
-/// A file as the contents endpoint describes it; `content` only for the file itself,
-/// not for a directory listing, and not above 1 MB (GitHub then sends `encoding: none`).
-fn file_json(
-    state: &State,
-    repo: &Repo,
-    reference: &str,
-    path: &str,
-    content: &[u8],
-    with_content: bool,
-) -> Value {
-    let sha = blob_sha(content);
-    let full_name = repo.full_name();
-    let git = state
-        .urls
-        .api(&format!("/repos/{full_name}/git/blobs/{sha}"));
-    let (url, git, html) = links(state, repo, reference, path, &git, "blob");
-    let download = state
-        .urls
-        .web(&format!("/{full_name}/raw/{reference}/{}", escape(path)));
+        .web(&format!("/{full_name}/{page}/{reference}/{escaped}"));
     let mut value = json!({
-        "type": "file",
-        "size": content.len(),
+        "type": kind,
+        "size": size,
         "name": path.rsplit('/').next().unwrap_or(path),
         "path": path,
         "sha": sha,
@@ -127,7 +123,12 @@ fn file_json(
         "download_url": download,
         "_links": { "self": url, "git": git, "html": html },
     });
-    if with_content && let Some(map) = value.as_object_mut() {
+    if let Entry::File {
+        content,
+        with_content: true,
+    } = entry
+        && let Some(map) = value.as_object_mut()
+    {
         let (encoding, text) = if content.len() > MAX_JSON_CONTENT {
             ("none", String::new())
         } else {
@@ -139,23 +140,16 @@ fn file_json(
     value
 }
 
-fn dir_json(state: &State, repo: &Repo, reference: &str, path: &str, sha: &str) -> Value {
-    let git = state
-        .urls
-        .api(&format!("/repos/{}/git/trees/{sha}", repo.full_name()));
-    let (url, git, html) = links(state, repo, reference, path, &git, "tree");
-    json!({
-        "type": "dir",
-        "size": 0,
-        "name": path.rsplit('/').next().unwrap_or(path),
-        "path": path,
-        "sha": sha,
-        "url": url,
-        "git_url": git,
-        "html_url": html,
-        "download_url": null,
-        "_links": { "self": url, "git": git, "html": html },
-    })
+/// What a contents entry is.
+#[derive(Clone, Copy)]
+enum Entry<'a> {
+    File {
+        content: &'a [u8],
+        with_content: bool,
+    },
+    Dir {
+        sha: &'a str,
+    },
 }
 
 /// `GET /repos/{o}/{r}/git/trees/{tree_sha}`: `tree_sha` may be a tree sha, a commit sha

@@ -53,6 +53,38 @@ pub(crate) struct Placement {
     pub(crate) diff_hunk: String,
 }
 
+impl Placement {
+    /// The comment this placement makes on `commit_id`; its ids are the caller's to set.
+    pub(crate) fn into_comment(
+        self,
+        commit_id: &str,
+        body: String,
+        user: &Account,
+        now: &str,
+    ) -> ReviewComment {
+        ReviewComment {
+            id: 0,
+            review_id: 0,
+            path: self.path,
+            line: Some(self.line),
+            original_line: self.line,
+            side: self.side,
+            start_line: self.start_line,
+            start_side: self.start_side,
+            position: Some(self.position),
+            original_position: self.position,
+            commit_id: commit_id.to_owned(),
+            original_commit_id: commit_id.to_owned(),
+            diff_hunk: self.diff_hunk,
+            body,
+            in_reply_to_id: None,
+            user: user.clone(),
+            created_at: now.to_owned(),
+            updated_at: now.to_owned(),
+        }
+    }
+}
+
 /// Why a comment cannot be placed, in the words of GitHub's 422.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Misplaced {
@@ -261,22 +293,7 @@ pub(crate) fn create(state: &mut State, call: &Call, repo_name: &str, number: u6
         .map(|(placement, body)| ReviewComment {
             id: state.next_id(),
             review_id,
-            path: placement.path,
-            line: Some(placement.line),
-            original_line: placement.line,
-            side: placement.side,
-            start_line: placement.start_line,
-            start_side: placement.start_side,
-            position: Some(placement.position),
-            original_position: placement.position,
-            commit_id: commit_id.clone(),
-            original_commit_id: commit_id.clone(),
-            diff_hunk: placement.diff_hunk,
-            body,
-            in_reply_to_id: None,
-            user: user.clone(),
-            created_at: now.clone(),
-            updated_at: now.clone(),
+            ..placement.into_comment(&commit_id, body, &user, &now)
         })
         .collect();
     let review = Review {
@@ -385,11 +402,7 @@ pub(crate) fn delete_pending(
 ) -> Reply {
     let user = writer(call);
     let reply = get(state, repo_name, number, id);
-    let Some(pull) = state
-        .repos
-        .get_mut(repo_name)
-        .and_then(|r| r.pulls.get_mut(&number))
-    else {
+    let Some(pull) = state.pull_mut(repo_name, number) else {
         return Reply::not_found(DELETE_DOCS);
     };
     let Some(index) = pull.reviews.iter().position(|r| r.id == id) else {
@@ -431,11 +444,7 @@ pub(crate) fn submit(
         return bad_event(&request.event, SUBMIT_DOCS);
     };
     let user = writer(call);
-    let Some(pull) = state
-        .repos
-        .get_mut(repo_name)
-        .and_then(|r| r.pulls.get_mut(&number))
-    else {
+    let Some(pull) = state.pull_mut(repo_name, number) else {
         return Reply::not_found(SUBMIT_DOCS);
     };
     let author = pull.author.clone();
