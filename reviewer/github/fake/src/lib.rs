@@ -86,6 +86,21 @@
 //! 60 without a token) and `x-github-request-id`. An unknown token gets 401 `Bad
 //! credentials`; a write with a read-only token gets 403 `Resource not accessible by
 //! integration`.
+//!
+//! # Where the fake only approximates GitHub
+//!
+//! - Patches come from the `similar` crate's Myers diff. Where several diffs are equally
+//!   short, git's heuristics may pick another one; hunk format, context and headings
+//!   follow git.
+//! - Renames are the ones a test names plus removed files whose exact contents reappear;
+//!   git would also pair files that are only similar.
+//! - After a push, a comment moves to the new head when its file did not change since the
+//!   comment's commit, and is outdated (`line` and `position` null) otherwise; GitHub
+//!   follows lines through the change.
+//! - Some refusals use wording of the fake's own where GitHub's exact words are not known:
+//!   a review on a `commit_id` that is not in the PR (`commit_id is not part of the pull
+//!   request`), a multi-line comment whose start follows its end, and a JWT used on a
+//!   repository route (403 `Resource not accessible by integration`).
 
 mod auth;
 mod diff;

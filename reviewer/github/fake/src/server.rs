@@ -109,7 +109,7 @@ pub(crate) async fn gateway(Extract(shared): Extract<Shared>, request: Request) 
             .collect();
     let now = epoch_now();
 
-    let (seen, step, since_start) = {
+    let (mut seen, step, since_start) = {
         let mut state = lock(&shared);
         let since_start = state.started.elapsed();
         let (seen, step) = first_look(
@@ -131,41 +131,35 @@ pub(crate) async fn gateway(Extract(shared): Extract<Shared>, request: Request) 
 
     let mut state = lock(&shared);
     let faulted = matches!(step, Step::Answer(_));
-    let reply = match step {
-        Step::Answer(reply) => reply,
-        _ => match &seen.caller {
-            Err(refusal) => refusal.clone(),
-            Ok(caller) if seen.budget.used > seen.budget.limit => {
-                primary_limit(caller, StatusCode::FORBIDDEN)
-            }
-            Ok(caller) => {
-                let call = Call {
-                    method: parts.method.clone(),
-                    segments: seen.segments.clone(),
-                    query: query.clone(),
-                    headers: parts.headers.clone(),
-                    body: body.clone(),
-                    caller: caller.clone(),
-                    now,
-                };
-                dispatch(&mut state, &call)
-            }
-        },
+    let call = Call {
+        method: parts.method,
+        segments: std::mem::take(&mut seen.segments),
+        query,
+        headers: parts.headers,
+        body,
+        caller: seen.caller.clone().unwrap_or(Caller::Anonymous),
+        now,
+    };
+    let reply = match (step, &seen.caller) {
+        (Step::Answer(reply), _) => reply,
+        (_, Err(refusal)) => refusal.clone(),
+        (_, Ok(caller)) if seen.budget.used > seen.budget.limit => {
+            primary_limit(caller, StatusCode::FORBIDDEN)
+        }
+        (_, Ok(_)) => dispatch(&mut state, &call),
     };
     let response = finish(reply, &seen, now);
     state.log.push(RecordedRequest {
-        method: parts.method.clone(),
-        path: seen.path.clone(),
-        uri,
-        query,
-        headers: header_map(&parts.headers),
-        token: parts
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
+        token: call
+            .header("authorization")
             .and_then(auth::bearer)
             .map(str::to_owned),
-        body: serde_json::from_slice(&body).ok(),
+        headers: header_map(&call.headers),
+        body: serde_json::from_slice(&call.body).ok(),
+        method: call.method,
+        path: seen.path,
+        uri,
+        query: call.query,
         status: response.status().as_u16(),
         faulted,
         at,
