@@ -45,6 +45,7 @@
 //!   `*` matches within one segment, `**` across segments.
 //! - [`FakeGithub::set_max_patch_bytes`]: patches longer than this are left out of the
 //!   files list (default 1,000,000 bytes), as GitHub leaves out patches it finds too large.
+//! - [`FakeGithub::refuse_line`]: comments on that line get 422 although it is in a hunk.
 //! - [`FakeGithub::set_tree_entry_limit`]: trees longer than this come back `truncated`.
 //!
 //! Inspection (copies, safe to hold while the server runs):
@@ -343,6 +344,14 @@ impl FakeGithub {
     /// Patches longer than `bytes` are left out of the files list and cannot take comments.
     pub fn set_max_patch_bytes(&self, bytes: usize) {
         self.state().max_patch_bytes = bytes;
+    }
+
+    /// Comments on `line` of `path` in pull request `number` get 422 `Line could not be
+    /// resolved`, although the line is in a hunk.
+    pub fn refuse_line(&self, repo: &str, number: u64, path: &str, line: u64) {
+        self.state()
+            .refused_lines
+            .insert((repo.to_owned(), number, path.to_owned(), line));
     }
 
     /// Trees with more entries than `entries` are cut there and marked `truncated`.

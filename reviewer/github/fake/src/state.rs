@@ -5,7 +5,7 @@
 //! request sees and leaves a consistent state, and a test's inspection never sees half a
 //! review.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -262,6 +262,9 @@ pub(crate) struct State {
     pub(crate) budgets: HashMap<String, Budget>,
     pub(crate) max_patch_bytes: usize,
     pub(crate) tree_entry_limit: usize,
+    /// `(repo, number, path, line)` of diff lines that refuse comments anyway, as GitHub
+    /// sometimes does (a line its own diff lays out differently).
+    pub(crate) refused_lines: HashSet<(String, u64, String, u64)>,
     pub(crate) requests_seen: u64,
 }
 
@@ -285,6 +288,7 @@ impl State {
             budgets: HashMap::new(),
             max_patch_bytes: DEFAULT_MAX_PATCH_BYTES,
             tree_entry_limit: DEFAULT_TREE_ENTRY_LIMIT,
+            refused_lines: HashSet::new(),
             requests_seen: 0,
         }
     }

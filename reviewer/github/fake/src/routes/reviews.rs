@@ -272,7 +272,20 @@ pub(crate) fn create(state: &mut State, call: &Call, repo_name: &str, number: u6
         let mut placements = Vec::new();
         let mut errors: Vec<&'static str> = Vec::new();
         for comment in &request.comments {
-            match place(changes, state.max_patch_bytes, &comment.anchor) {
+            let refused = comment.anchor.line.is_some_and(|line| {
+                state.refused_lines.contains(&(
+                    repo_name.to_owned(),
+                    number,
+                    comment.anchor.path.clone(),
+                    line,
+                ))
+            });
+            let placed = if refused {
+                Err(Misplaced::Line)
+            } else {
+                place(changes, state.max_patch_bytes, &comment.anchor)
+            };
+            match placed {
                 Ok(placement) => placements.push((placement, comment.body.clone())),
                 Err(misplaced) if !errors.contains(&misplaced.message()) => {
                     errors.push(misplaced.message());
