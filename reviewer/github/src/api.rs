@@ -102,6 +102,9 @@ pub struct Github {
     policy: RetryPolicy,
     last_write: tokio::sync::Mutex<Option<Instant>>,
     writes: AtomicU64,
+    /// The path of the API's base URL (`/api/v3` on GitHub Enterprise, empty on
+    /// github.com). octocrab puts it in front of every route it is given.
+    base_path: String,
 }
 
 const RAW: &str = "application/vnd.github.raw+json";
@@ -120,7 +123,7 @@ impl Github {
             .personal_token(token)
             .build()
             .map_err(|e| setup(e.to_string()))?;
-        Ok(Github::from_octocrab(octocrab, RetryPolicy::default()))
+        Ok(Github::from_octocrab(octocrab, RetryPolicy::default()).at_api_url(api_url))
     }
 
     /// Wraps an already authenticated octocrab (a GitHub App installation).
@@ -130,7 +133,19 @@ impl Github {
             policy,
             last_write: tokio::sync::Mutex::new(None),
             writes: AtomicU64::new(0),
+            base_path: String::new(),
         }
+    }
+
+    /// Tells the client the base URL its octocrab was built with, so that the absolute
+    /// links GitHub pages with are followed as routes: octocrab sends an installation
+    /// token only with relative routes.
+    pub fn at_api_url(mut self, api_url: &str) -> Github {
+        self.base_path = api_url
+            .parse::<http::Uri>()
+            .map(|uri| uri.path().trim_end_matches('/').to_string())
+            .unwrap_or_default();
+        self
     }
 
     pub fn with_policy(mut self, policy: RetryPolicy) -> Github {
@@ -286,7 +301,7 @@ impl Github {
             let answer = self.send(Method::GET, &page, None, None).await?;
             let mut batch: Vec<T> = Self::decode(Method::GET, &page, &answer.body)?;
             items.append(&mut batch);
-            next = next_link(&answer.headers);
+            next = next_link(&answer.headers).map(|link| route_of(&link, &self.base_path));
         }
         Ok(items)
     }
@@ -391,6 +406,21 @@ fn rate_limit_wait(status: StatusCode, headers: &HeaderMap, message: &str) -> Op
 }
 
 /// The `rel="next"` URL of a `Link` header.
+/// The route of an absolute API URL: its path and query without the base URL's path.
+fn route_of(link: &str, base_path: &str) -> String {
+    let Ok(uri) = link.parse::<http::Uri>() else {
+        return link.to_string();
+    };
+    let Some(path_and_query) = uri.path_and_query() else {
+        return link.to_string();
+    };
+    let text = path_and_query.as_str();
+    match text.strip_prefix(base_path) {
+        Some(rest) if !base_path.is_empty() && rest.starts_with('/') => rest.to_string(),
+        _ => text.to_string(),
+    }
+}
+
 fn next_link(headers: &HeaderMap) -> Option<String> {
     let link = headers.get(http::header::LINK)?.to_str().ok()?;
     link.split(',').find_map(|part| {
@@ -407,6 +437,24 @@ fn next_link(headers: &HeaderMap) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_links_become_routes_below_the_base_url() {
+        assert_eq!(
+            route_of(
+                "https://api.github.com/repositories/9/pulls/7/files?per_page=100&page=2",
+                ""
+            ),
+            "/repositories/9/pulls/7/files?per_page=100&page=2"
+        );
+        assert_eq!(
+            route_of(
+                "https://ghe.example/api/v3/repositories/9/pulls/7/files?page=3",
+                "/api/v3"
+            ),
+            "/repositories/9/pulls/7/files?page=3"
+        );
+    }
 
     #[test]
     fn secondary_and_primary_rate_limits_are_recognised() {
