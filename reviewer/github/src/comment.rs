@@ -168,6 +168,7 @@ pub struct SummaryInput<'a> {
     pub new_inline: usize,
     pub already_posted: usize,
     pub unplaced: &'a [Unplaced<'a>],
+    /// Every comment marked fixed so far, by this run or earlier ones.
     pub fixed: usize,
     pub problems: &'a [String],
     pub max_listed: usize,
@@ -197,10 +198,11 @@ pub fn summary(input: &SummaryInput<'_>) -> String {
             if count(Severity::Warning) == 1 { "" } else { "s" },
             count(Severity::Info),
         ));
+        // The table describes the pull request, not the run, so a re-run that changes
+        // nothing leaves the comment unchanged (and unedited).
         body.push_str(&format!(
-            "| Inline, new | Inline, from earlier runs | Listed here | Fixed since the last run |\n|---|---|---|---|\n| {} | {} | {} | {} |\n",
-            input.new_inline,
-            input.already_posted,
+            "| Commented inline | Listed here | Marked fixed |\n|---|---|---|\n| {} | {} | {} |\n",
+            input.new_inline + input.already_posted,
             input.unplaced.len(),
             input.fixed
         ));

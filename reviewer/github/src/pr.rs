@@ -478,6 +478,8 @@ pub async fn review_pull_request(
         .map(|(_, (id, _, _, body))| (*id, comment::mark_fixed(body, &head)))
         .collect();
 
+    let fixed_earlier = posted.values().filter(|p| p.1).count();
+
     let event = match options.request_changes_on {
         Some(threshold) if reported.iter().any(|d| d.severity >= threshold) => "REQUEST_CHANGES",
         _ => "COMMENT",
@@ -514,7 +516,7 @@ pub async fn review_pull_request(
             new_inline,
             already_posted,
             unplaced,
-            fixed: fixed.len(),
+            fixed: fixed.len() + fixed_earlier,
             problems: &problems,
             max_listed: options.summary_limit,
         })
