@@ -443,7 +443,7 @@ fn request_changes_on_error_requests_changes() {
 }
 
 #[test]
-fn a_pull_request_of_320_files_is_read_across_pages() {
+fn a_pull_request_of_320_files_and_3200_added_lines_is_read_across_pages() {
     let github = FakeGithub::start().unwrap();
     github.add_token(TOKEN, Access::Write);
     let mut base = Files::new();
@@ -455,6 +455,8 @@ fn a_pull_request_of_320_files_is_read_across_pages() {
             "import hashlib\n\n\ndef digest_{i}(data):\n    return hashlib.md5(data).hexdigest()\n"
         );
         new.push_str(&old);
+        // Five more added lines each: 3,200 added lines in all.
+        new.extend((0..5).map(|n| format!("LIMIT_{n} = {}\n", n * 10)));
         base.insert(path.clone(), old.into_bytes());
         head.insert(path, new.into_bytes());
     }
