@@ -5,6 +5,7 @@
 //! This is the only part of Argus that goes online.
 
 pub mod api;
-pub mod diff;
 pub mod comment;
+pub mod diff;
+pub mod event;
 pub mod pr;
