@@ -9,3 +9,4 @@ pub mod comment;
 pub mod diff;
 pub mod event;
 pub mod pr;
+pub mod server;
