@@ -22,19 +22,22 @@ pub enum AppError {
         "the API URL {api_url} is not usable: {message}; give a URL like https://api.github.com or https://HOST/api/v3"
     )]
     ApiUrl { api_url: String, message: String },
+    #[error("the GitHub App client was set up outside a tokio runtime; create it inside one")]
+    NoRuntime,
 }
 
 /// One review by the App failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AppReviewError {
     #[error(
-        "cannot get an access token for installation {installation} of App {app_id} (for {pull_request}): {message}; check that the App is still installed on the repository and that --app-id and the private key belong to the same App"
+        "cannot get an access token for installation {installation} of App {app_id} (for {pull_request}): {message}; {advice}"
     )]
     Token {
         app_id: u64,
         installation: u64,
         pull_request: String,
         message: String,
+        advice: &'static str,
     },
     #[error("`{repository}` is not a repository name like OWNER/NAME")]
     Repository { repository: String },
@@ -52,6 +55,7 @@ pub struct AppRunner {
 impl AppRunner {
     /// A runner for the App `app_id` with its PEM private key, talking to `api_url`
     /// (`https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server).
+    /// Call it inside a tokio runtime: octocrab starts a task for its connections.
     pub fn new(
         api_url: &str,
         app_id: u64,
@@ -71,6 +75,8 @@ impl AppRunner {
         octocrab::auth::create_jwt(AppId(app_id), &key).map_err(|e| AppError::PrivateKey {
             message: e.to_string(),
         })?;
+        // octocrab's client would panic without a runtime.
+        tokio::runtime::Handle::try_current().map_err(|_| AppError::NoRuntime)?;
         let app = Octocrab::builder()
             .base_uri(api_url)
             .map_err(|e| api_error(describe(&e)))?
@@ -105,10 +111,24 @@ impl ReviewRunner for AppRunner {
                 installation: job.installation_id,
                 pull_request: format!("{}#{}", job.repository, job.number),
                 message: describe(&e),
+                advice: token_advice(&e),
             })?;
         let github = Github::from_octocrab(installation, RetryPolicy::default());
         let outcome = review_pull_request(&github, &pr, &self.options).await?;
         Ok(summary(job, &outcome))
+    }
+}
+
+/// What to check when an installation token cannot be had.
+fn token_advice(error: &octocrab::Error) -> &'static str {
+    match error {
+        octocrab::Error::GitHub { source, .. }
+            if matches!(source.status_code.as_u16(), 401 | 403 | 404) =>
+        {
+            "check that the App is still installed on the repository, that --app-id and the private key belong to the same App, and that this machine's clock is right"
+        }
+        octocrab::Error::GitHub { .. } => "GitHub may be having trouble; try again later",
+        _ => "check --api-url and that this machine can reach it",
     }
 }
 
@@ -155,8 +175,15 @@ fn describe(error: &octocrab::Error) -> String {
         octocrab::Error::GitHub { source, .. } => {
             format!("GitHub answered {}: {}", source.status_code, source.message)
         }
-        octocrab::Error::Service { source, .. } => format!("cannot reach GitHub: {source}"),
-        octocrab::Error::Hyper { source, .. } => format!("cannot reach GitHub: {source}"),
+        octocrab::Error::Service { source, .. } => {
+            format!(
+                "cannot reach GitHub: {}",
+                super::error_chain(source.as_ref())
+            )
+        }
+        octocrab::Error::Hyper { source, .. } => {
+            format!("cannot reach GitHub: {}", super::error_chain(source))
+        }
         octocrab::Error::Http { source, .. } => source.to_string(),
         octocrab::Error::JWT { source, .. } => format!("cannot sign the App's JWT: {source}"),
         octocrab::Error::UriParse { .. } | octocrab::Error::Uri { .. } => "not a URL".to_string(),

@@ -267,10 +267,7 @@ async fn pull_request(core: &Arc<Core>, delivery: &Delivery, body: &[u8]) -> Res
             );
             return response;
         }
-        Offer::Queued | Offer::Replaced(_) => {
-            core.wake.notify_waiters();
-            "queued"
-        }
+        Offer::Queued | Offer::Replaced(_) => "queued",
         Offer::Stale => "superseded",
     };
     // Saved in a task of its own, which finishes even if the client hangs up.
@@ -304,5 +301,8 @@ async fn pull_request(core: &Arc<Core>, delivery: &Delivery, body: &[u8]) -> Res
         ),
         _ => format!("queued a review of {job}"),
     };
-    delivery.answer(StatusCode::ACCEPTED, status, &what)
+    let response = delivery.answer(StatusCode::ACCEPTED, status, &what);
+    // Woken after the log line, so the log tells the acceptance before the review.
+    core.wake.notify_waiters();
+    response
 }

@@ -133,6 +133,9 @@ impl Server {
         };
         let listener = listen(config.bind).map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
+        log(format_args!(
+            "listening on http://{addr} (POST /webhook, GET /healthz)"
+        ));
         if resumed > 0 {
             log(format_args!(
                 "resuming {resumed} review{} saved in {}",
@@ -450,7 +453,7 @@ async fn work<R: ReviewRunner>(core: Arc<Core>, runner: Arc<R>) {
 }
 
 /// An error and its sources, on one line.
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(inner) = source {
@@ -464,8 +467,8 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// One line on standard error, with the time, for the server's log.
-pub(crate) fn log(line: std::fmt::Arguments<'_>) {
+/// Writes one line to the server's log: standard error, with the time.
+pub fn log(line: std::fmt::Arguments<'_>) {
     eprintln!(
         "{} argus serve: {line}",
         chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ")
