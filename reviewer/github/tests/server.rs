@@ -855,3 +855,30 @@ async fn an_unreadable_state_file_stops_the_start_and_says_what_to_do() {
         "{message}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_never_finishes_does_not_hold_up_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), Recorder::default(), |c| {
+        c.grace_period = Duration::from_millis(300);
+    })
+    .await;
+    let body = pr_event("opened", 1, "abc", 0, false);
+    let mut stream = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /webhook HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: pull_request\r\nX-GitHub-Delivery: d-slow\r\nX-Hub-Signature-256: {}\r\nContent-Length: {}\r\n\r\n",
+        sign(&body),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..10]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let started = Instant::now();
+    server.shutdown().await.unwrap();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(2), "shutdown took {took:?}");
+    drop(stream);
+}

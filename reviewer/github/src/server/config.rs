@@ -32,12 +32,13 @@ pub struct ServerConfig {
     pub queue_capacity: usize,
     /// Largest accepted request body, in bytes; larger ones get 413. Default 25 MiB.
     pub body_limit: usize,
-    /// How long a shutdown waits for in-flight reviews. Reviews still running then are
-    /// stopped and stay in the state file, to run again on the next start. Default 25 s,
-    /// under the 30 s most supervisors wait after SIGTERM before they kill.
+    /// How long a shutdown waits for requests and reviews in progress. Reviews still
+    /// running then are stopped and stay in the state file, to run again on the next
+    /// start. Default 25 s, under the 30 s Kubernetes waits after SIGTERM before it kills.
     pub grace_period: Duration,
     /// How many recent delivery ids (and pull requests' newest heads) are remembered, to
-    /// recognise redeliveries and events that arrive after a newer one. Default 10 000.
+    /// recognise redeliveries and events that arrive after a newer one. Default 2 000,
+    /// which keeps each save of the state file near 400 KB.
     pub memory: usize,
     /// Whether draft pull requests are reviewed. Default `false`: a draft is reviewed when
     /// it is marked ready for review.
@@ -56,7 +57,7 @@ impl ServerConfig {
             queue_capacity: 500,
             body_limit: DEFAULT_BODY_LIMIT,
             grace_period: Duration::from_secs(25),
-            memory: 10_000,
+            memory: 2_000,
             review_drafts: false,
         }
     }

@@ -170,17 +170,26 @@ impl Server {
                 let serve = axum::serve(listener, app)
                     .with_graceful_shutdown(stop_requested(stopped.clone()))
                     .into_future();
-                // Requests in progress get the grace period to finish, so a client that
-                // never finishes its request cannot hold the shutdown up.
-                let drain_deadline = async {
+                tokio::pin!(serve);
+                // One grace period from the stop for everything: requests in progress
+                // (so a client that never finishes its request cannot hold the stop up),
+                // then reviews in progress.
+                let grace = core.config.grace_period;
+                let deadline = async move {
                     stop_requested(stopped).await;
-                    tokio::time::sleep(core.config.grace_period).await;
+                    tokio::time::Instant::now() + grace
                 };
-                let served = tokio::select! {
-                    served = serve => served,
-                    () = drain_deadline => Ok(()),
+                let (served, deadline) = tokio::select! {
+                    // Only on an error: a stop is seen by the other branch too.
+                    served = &mut serve => (served, tokio::time::Instant::now() + grace),
+                    deadline = deadline => {
+                        let served = tokio::time::timeout_at(deadline, &mut serve)
+                            .await
+                            .unwrap_or(Ok(()));
+                        (served, deadline)
+                    }
                 };
-                let report = core.wind_down(workers).await;
+                let report = core.wind_down(workers, deadline).await;
                 served.map_err(|source| ServeError::Http { addr, source })?;
                 report
             }
@@ -342,11 +351,12 @@ impl Core {
         }
     }
 
-    /// After the HTTP server has stopped: stop the workers, give in-flight reviews the
-    /// grace period, and save what is left.
+    /// After the HTTP server has stopped: stop the workers, let in-flight reviews run
+    /// until `deadline`, and save what is left.
     async fn wind_down(
         &self,
         mut workers: Vec<JoinHandle<()>>,
+        deadline: tokio::time::Instant,
     ) -> Result<ShutdownReport, ServeError> {
         let in_flight = {
             let mut state = self.lock();
@@ -356,8 +366,8 @@ impl Core {
         self.wake.notify_waiters();
         if in_flight > 0 {
             log(format_args!(
-                "stopping: waiting up to {:?} for {in_flight} review{} in progress",
-                self.config.grace_period,
+                "stopping: waiting up to {:.1?} for {in_flight} review{} in progress",
+                deadline.saturating_duration_since(tokio::time::Instant::now()),
                 if in_flight == 1 { "" } else { "s" }
             ));
         }
@@ -366,10 +376,7 @@ impl Core {
                 let _ = worker.await;
             }
         };
-        if tokio::time::timeout(self.config.grace_period, all_done)
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout_at(deadline, all_done).await.is_err() {
             for worker in &workers {
                 worker.abort();
             }

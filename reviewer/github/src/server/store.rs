@@ -130,7 +130,7 @@ impl Store {
             path: self.path.clone(),
             source,
         };
-        let text = serde_json::to_vec_pretty(&File1 {
+        let text = serde_json::to_vec(&File1 {
             version: VERSION,
             saved: saved.clone(),
         })
