@@ -676,6 +676,19 @@ async fn signed_but_malformed_deliveries_get_400_naming_the_problem() {
     );
 
     let body = pr_event("opened", 1, "a", 0, false);
+    let form = [
+        ("X-GitHub-Event", "pull_request".to_string()),
+        ("X-GitHub-Delivery", "d-3".to_string()),
+        ("X-Hub-Signature-256", sign(&body)),
+        (
+            "Content-Type",
+            "application/x-www-form-urlencoded".to_string(),
+        ),
+    ];
+    let answer = request(addr, "POST /webhook", &form, &body, false).await;
+    assert_eq!(answer.status, 415);
+    assert!(answer.body.contains("application/json"), "{}", answer.body);
+
     let no_delivery = [
         ("X-GitHub-Event", "pull_request".to_string()),
         ("X-Hub-Signature-256", sign(&body)),

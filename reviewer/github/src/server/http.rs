@@ -165,6 +165,16 @@ async fn webhook(
     let Some(event) = printable(&headers, EVENT_HEADER) else {
         return delivery.refuse(StatusCode::BAD_REQUEST, "no X-GitHub-Event header");
     };
+    let form = headers.get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes()
+            .starts_with(b"application/x-www-form-urlencoded")
+    });
+    if form {
+        return delivery.refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the delivery is form-encoded; set the webhook's content type to application/json",
+        );
+    }
     match event.as_str() {
         kind::PING => {
             core.lock().queue.counts.ignored += 1;

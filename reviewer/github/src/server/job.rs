@@ -30,7 +30,6 @@ impl ReviewJob {
     /// The pull request this job reviews.
     pub fn pull_request(&self) -> PullRequestKey {
         PullRequestKey {
-            installation_id: self.installation_id,
             repository: self.repository.clone(),
             number: self.number,
         }
@@ -61,11 +60,10 @@ impl fmt::Display for ReviewJob {
 }
 
 /// A pull request as the queue knows it: at most one review per key runs at a time, and
-/// only its newest head waits.
+/// only its newest head waits. The installation is not part of it: an App installed
+/// again gets a new installation id for the same pull requests.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct PullRequestKey {
-    /// The App installation.
-    pub installation_id: u64,
     /// `owner/name`.
     pub repository: String,
     /// The pull request's number.

@@ -1,8 +1,8 @@
 //! `argus serve`: a GitHub App webhook server that reviews pull requests as they change.
 //!
 //! A delivery goes through these steps:
-//! 1. `POST /webhook` checks the size and the signature, then reads the event (see
-//!    [`http`](self)). A `pull_request` event that asks for a review becomes a
+//! 1. `POST /webhook` checks the size and the signature, then reads the event (the
+//!    `http` module). A `pull_request` event that asks for a review becomes a
 //!    [`ReviewJob`] offered to the queue.
 //! 2. The queue keeps one waiting job per pull request, the newest head; drops
 //!    redeliveries by `X-GitHub-Delivery` and heads older than one already accepted;
@@ -267,7 +267,8 @@ pub(crate) struct Core {
     secret: WebhookSecret,
     store: Store,
     state: Mutex<State>,
-    // Held while the state file is written, so saves happen one at a time in order.
+    // One save at a time: callers that wait share the next write instead of each
+    // writing their own.
     save_lock: tokio::sync::Mutex<()>,
     // Signalled whenever a job may have become available, and on shutdown.
     wake: Notify,
