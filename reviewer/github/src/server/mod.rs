@@ -34,7 +34,7 @@ use std::time::Instant;
 use futures_util::FutureExt;
 use serde::Serialize;
 use tokio::sync::{Notify, watch};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
 pub use app::{AppError, AppReviewError, AppRunner};
 pub use config::{ConfigError, DEFAULT_BIND, DEFAULT_BODY_LIMIT, ServerConfig};
@@ -158,9 +158,10 @@ impl Server {
             wake: Notify::new(),
         });
         let runner = Arc::new(runner);
-        let workers: Vec<JoinHandle<()>> = (0..core.config.workers)
-            .map(|_| tokio::spawn(work(core.clone(), runner.clone())))
-            .collect();
+        let mut workers = JoinSet::new();
+        for _ in 0..core.config.workers {
+            workers.spawn(work(core.clone(), runner.clone()));
+        }
 
         let (stop, stopped) = watch::channel(false);
         let app = http::router(core.clone()).into_make_service_with_connect_info::<SocketAddr>();
@@ -356,7 +357,7 @@ impl Core {
     /// until `deadline`, and save what is left.
     async fn wind_down(
         &self,
-        mut workers: Vec<JoinHandle<()>>,
+        mut workers: JoinSet<()>,
         deadline: tokio::time::Instant,
     ) -> Result<ShutdownReport, ServeError> {
         let in_flight = {
@@ -372,18 +373,10 @@ impl Core {
                 if in_flight == 1 { "" } else { "s" }
             ));
         }
-        let all_done = async {
-            for worker in &mut workers {
-                let _ = worker.await;
-            }
-        };
+        let all_done = async { while workers.join_next().await.is_some() {} };
         if tokio::time::timeout_at(deadline, all_done).await.is_err() {
-            for worker in &workers {
-                worker.abort();
-            }
-            for worker in workers {
-                let _ = worker.await;
-            }
+            workers.abort_all();
+            while workers.join_next().await.is_some() {}
         }
         let (interrupted, saved, version) = {
             let mut state = self.lock();
