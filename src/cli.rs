@@ -43,6 +43,8 @@ pub enum Command {
     /// GITHUB_EVENT_PATH, GITHUB_REPOSITORY, GITHUB_TOKEN and GITHUB_API_URL. Elsewhere,
     /// give --repo and --pr, and the token in an environment variable.
     Pr(Box<PrArgs>),
+    // The help text is `ServeArgs`'s doc comment, next to the flags it explains.
+    Serve(Box<crate::serve_cmd::ServeArgs>),
     /// Tools for developing Argus itself.
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),

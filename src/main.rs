@@ -6,6 +6,7 @@ mod pr_cmd;
 mod profile_cmd;
 mod progress;
 mod rules_cmd;
+mod serve_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Command::Flamegraph(args) => profile_cmd::flamegraph(args),
         Command::Diff(args) => profile_cmd::diff(args),
         Command::Pr(args) => pr_cmd::run(*args),
+        Command::Serve(args) => serve_cmd::run(*args),
         Command::Debug(DebugCommand::ParseWalk(args)) => rules_cmd::parse_walk(args),
     };
     match result {

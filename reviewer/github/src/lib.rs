@@ -7,4 +7,6 @@
 pub mod api;
 pub mod comment;
 pub mod diff;
+pub mod event;
 pub mod pr;
+pub mod server;
