@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use argus_github::pr::Filter;
 use argus_rules::Severity;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -239,6 +240,17 @@ pub enum FilterArg {
     DiffContext,
     File,
     Nofilter,
+}
+
+impl From<FilterArg> for Filter {
+    fn from(value: FilterArg) -> Filter {
+        match value {
+            FilterArg::Added => Filter::Added,
+            FilterArg::DiffContext => Filter::DiffContext,
+            FilterArg::File => Filter::File,
+            FilterArg::Nofilter => Filter::NoFilter,
+        }
+    }
 }
 
 #[derive(Args, Debug)]

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use argus_github::api::Github;
-use argus_github::pr::{Filter, PrOptions, PullRequestRef, review_pull_request};
+use argus_github::pr::{PrOptions, PullRequestRef, review_pull_request};
 use argus_rules::Severity;
 
-use crate::cli::{FilterArg, PrArgs};
+use crate::cli::PrArgs;
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -65,12 +65,7 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
         .or_else(|| env("GITHUB_API_URL"))
         .unwrap_or_else(|| "https://api.github.com".to_string());
     let options = PrOptions {
-        filter: match args.filter {
-            FilterArg::Added => Filter::Added,
-            FilterArg::DiffContext => Filter::DiffContext,
-            FilterArg::File => Filter::File,
-            FilterArg::Nofilter => Filter::NoFilter,
-        },
+        filter: args.filter.into(),
         max_comments: args.max_comments,
         request_changes_on: args.request_changes_on.map(Severity::from),
         fail_on: Severity::from(args.fail_on),

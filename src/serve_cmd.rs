@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use argus_github::pr::{Filter, PrOptions};
+use argus_github::pr::PrOptions;
 use argus_github::server::{AppError, AppRunner, Server, ServerConfig, log};
 use argus_reviewer::config::parse_size;
 use argus_rules::Severity;
@@ -95,17 +95,6 @@ pub struct ServeArgs {
     /// Review, but post nothing: log what each review would post.
     #[arg(long)]
     pub dry_run: bool,
-}
-
-impl From<FilterArg> for Filter {
-    fn from(value: FilterArg) -> Filter {
-        match value {
-            FilterArg::Added => Filter::Added,
-            FilterArg::DiffContext => Filter::DiffContext,
-            FilterArg::File => Filter::File,
-            FilterArg::Nofilter => Filter::NoFilter,
-        }
-    }
 }
 
 fn env(name: &str) -> Option<String> {

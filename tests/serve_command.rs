@@ -1,8 +1,9 @@
 //! `argus serve` as a process: it starts with a generated App key, answers webhooks,
 //! stops on SIGTERM keeping its queue, and resumes the queue on the next start.
 //!
-//! No GitHub is involved: the API URL points either at a socket that never answers (so a
-//! review stays in progress) or at a closed port (so a review fails at once).
+//! The API URL points at a socket that never answers (so a review stays in progress), at
+//! a closed port (so a review fails at once), or at the fake GitHub, where the App's JWT
+//! buys an installation token and the review is posted with it.
 
 #![allow(
     clippy::unwrap_used,
@@ -284,4 +285,61 @@ fn serve_refuses_to_start_without_a_secret_or_with_a_bad_key() {
         stderr.contains("key.pem") && stderr.contains("PEM"),
         "{stderr}"
     );
+}
+
+#[test]
+fn serve_reviews_a_pull_request_as_the_app_installation() {
+    use argus_fake_github::{FakeGithub, Files, NewPullRequest};
+
+    let github = FakeGithub::start().unwrap();
+    let app = github.add_app(4242, "argus").unwrap();
+    github.add_installation(4242, 77, &["acme/shop"]).unwrap();
+    let base = Files::from([("app.py".to_string(), b"import hashlib\n".to_vec())]);
+    let head = Files::from([(
+        "app.py".to_string(),
+        b"import hashlib\n\n\ndef digest(data):\n    return hashlib.md5(data).hexdigest()\n"
+            .to_vec(),
+    )]);
+    let pr = github
+        .add_pull_request(NewPullRequest::new("acme/shop", base, head).number(7))
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("app.private-key.pem");
+    std::fs::write(&key, app.private_key_pem.unwrap()).unwrap();
+    let mut serve = Serve::start(dir.path(), &key, github.url());
+    let event = serde_json::json!({
+        "action": "synchronize",
+        "number": 7,
+        "pull_request": { "head": { "sha": pr.head_sha }, "draft": false },
+        "repository": { "full_name": "acme/shop" },
+        "installation": { "id": 77 }
+    })
+    .to_string();
+    let (status, _) = serve.deliver("pull_request", "d-app", &event);
+    assert_eq!(status, 202);
+    let line = serve.wait_for("acme/shop#7 at");
+    assert!(line.contains("queued a review"), "{line}");
+    let line = serve.wait_for("acme/shop#7 at");
+    assert!(
+        line.contains("reviewed") && line.contains("1 inline comment posted"),
+        "{line}"
+    );
+
+    // The review went out with an installation token that the App's JWT bought.
+    let tokens = github.installation_tokens(77);
+    assert_eq!(tokens.len(), 1);
+    let reviews = github.reviews("acme/shop", 7);
+    assert_eq!(reviews.len(), 1, "{reviews:#?}");
+    assert_eq!(reviews[0].comments.len(), 1);
+    assert_eq!(reviews[0].comments[0].line, Some(5));
+    assert!(
+        github
+            .requests()
+            .iter()
+            .filter(|r| r.path.starts_with("/repos/"))
+            .all(|r| r.token.as_deref() == Some(tokens[0].as_str())),
+        "every repository call carries the installation token"
+    );
+    assert_eq!(serve.terminate(), Some(0));
 }
