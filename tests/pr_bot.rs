@@ -163,6 +163,21 @@ fn the_fixture_pull_request_gets_one_review_on_its_added_lines_only() {
     assert_eq!(statuses[0].context, "argus");
     assert_eq!(statuses[0].state, "failure");
     assert!(out.stderr.contains("5 findings"), "{}", out.stderr);
+
+    // Writes are paced under GitHub's secondary rate limit (80 a minute).
+    let writes: Vec<Duration> = github
+        .requests()
+        .iter()
+        .filter(|r| r.is_write())
+        .map(|r| r.since_start)
+        .collect();
+    assert_eq!(writes.len(), 3, "review, summary, status");
+    for pair in writes.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= Duration::from_millis(740),
+            "{writes:?}"
+        );
+    }
 }
 
 #[test]
@@ -539,4 +554,91 @@ fn the_action_reviews_the_pull_request_of_its_event() {
         "{}",
         comments[0].body
     );
+}
+
+#[test]
+fn a_rule_with_a_safe_fix_gets_a_suggestion_block() {
+    let (github, _) = fixture_pr();
+    argus_pr(&github, TOKEN, &[]);
+    let comments = github.review_comments(REPO, NUMBER);
+    let comparison = comments
+        .iter()
+        .find(|c| c.path == JAVA && c.line == Some(28))
+        .unwrap();
+    assert!(
+        comparison
+            .body
+            .contains("```suggestion\n        return \"open\".equals(status);\n```"),
+        "{}",
+        comparison.body
+    );
+    // A finding without a safe fix proposes nothing.
+    let sql = comments.iter().find(|c| c.path == "app/orders.py").unwrap();
+    assert!(!sql.body.contains("```suggestion"), "{}", sql.body);
+}
+
+/// Inline positions and summary lines of one run with `--filter MODE`.
+fn filtered(mode: &str) -> (Vec<(String, Option<u64>)>, String) {
+    let (github, _) = fixture_pr();
+    let out = argus_pr(&github, TOKEN, &["--filter", mode, "--dry-run"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let plan = out.json();
+    let mut inline: Vec<(String, Option<u64>)> = plan["review"]["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["path"].as_str().unwrap().to_string(), c["line"].as_u64()))
+        .collect();
+    inline.sort();
+    (
+        inline,
+        plan["summary"]["body"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn filter_modes_widen_from_added_lines_to_whole_files() {
+    let mut added = expected_positions();
+    added.sort();
+    let (inline, summary) = filtered("added");
+    assert_eq!(inline, added);
+    assert!(!summary.contains("app/orders.py:8"), "{summary}");
+
+    // The unchanged MD5 (orders.py:8) and the unchanged statement leak (Java line 17)
+    // lie outside every hunk: `diff_context` still leaves them out, `file` and
+    // `nofilter` list them in the summary, since GitHub cannot place them inline.
+    let (inline, summary) = filtered("diff_context");
+    assert_eq!(inline, added);
+    assert!(!summary.contains("app/orders.py:8"), "{summary}");
+    for mode in ["file", "nofilter"] {
+        let (inline, summary) = filtered(mode);
+        assert_eq!(inline, added, "{mode}");
+        for at in ["`app/orders.py:8`", &format!("`{JAVA}:17`")] {
+            assert!(summary.contains(at), "{mode}: {at} missing from\n{summary}");
+        }
+        assert!(summary.contains("outside the diff"), "{summary}");
+    }
+}
+
+#[test]
+fn a_file_whose_patch_github_leaves_out_is_diffed_locally() {
+    let (github, _) = fixture_pr();
+    // orders.py's patch is the longest; above this size GitHub omits it.
+    github.set_max_patch_bytes(500);
+    let out = argus_pr(&github, TOKEN, &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        !positions(&github)
+            .iter()
+            .any(|(path, _)| path == "app/orders.py"),
+        "no inline comment where GitHub shows no diff"
+    );
+    let summary = &summary_bodies(&github)[0];
+    // The added SQL line is found by diffing against the base; the old MD5 is not.
+    assert!(summary.contains("`app/orders.py:17`"), "{summary}");
+    assert!(
+        summary.contains("GitHub shows no diff for this file"),
+        "{summary}"
+    );
+    assert!(!summary.contains("app/orders.py:8"), "{summary}");
 }
