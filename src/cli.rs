@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use argus_github::pr::Filter;
+use argus_github::pr::{Filter, PrOptions};
 use argus_rules::Severity;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -209,28 +209,50 @@ pub struct PrArgs {
     /// The API's base URL, for GitHub Enterprise [default: GITHUB_API_URL, or https://api.github.com].
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
+    #[command(flatten)]
+    pub post: PostArgs,
+    /// Always exit with status 0 once the review is posted.
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+/// How a review is posted; shared by `argus pr` and `argus serve`.
+#[derive(Args, Debug)]
+pub struct PostArgs {
     /// Which findings to report: on added lines, inside the diff's hunks, anywhere in a
     /// changed file, or all.
     #[arg(long, value_enum, default_value_t = FilterArg::Added)]
     pub filter: FilterArg,
     /// The most inline comments per review; the rest are listed in the summary.
-    #[arg(long, default_value_t = 25)]
+    #[arg(long, value_name = "N", default_value_t = 25)]
     pub max_comments: usize,
     /// Request changes instead of commenting when a finding is at least this severe.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub request_changes_on: Option<SeverityArg>,
-    /// Fail the commit status and exit with 1 when a reported finding is at least this severe.
+    /// Fail the commit status (and `argus pr`'s exit status) when a reported finding is at
+    /// least this severe.
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = SeverityArg::Warning)]
     pub fail_on: SeverityArg,
-    /// Print the review it would post as JSON, and write nothing.
+    /// Review, but post nothing: print (or log) the review as JSON.
     #[arg(long)]
     pub dry_run: bool,
-    /// Always exit with status 0 once the review is posted.
-    #[arg(long)]
-    pub exit_zero: bool,
     /// A base URL of the rule reference, linked from comments as URL#rule-id.
     #[arg(long, value_name = "URL")]
     pub docs_url: Option<String>,
+}
+
+impl PostArgs {
+    pub fn options(&self) -> PrOptions {
+        PrOptions {
+            filter: self.filter.into(),
+            max_comments: self.max_comments,
+            request_changes_on: self.request_changes_on.map(Severity::from),
+            fail_on: Severity::from(self.fail_on),
+            dry_run: self.dry_run,
+            docs_url: self.docs_url.clone(),
+            ..PrOptions::default()
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

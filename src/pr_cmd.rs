@@ -5,8 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use argus_github::api::Github;
-use argus_github::pr::{PrOptions, PullRequestRef, review_pull_request};
-use argus_rules::Severity;
+use argus_github::pr::{PullRequestRef, review_pull_request};
 
 use crate::cli::PrArgs;
 
@@ -64,15 +63,7 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .or_else(|| env("GITHUB_API_URL"))
         .unwrap_or_else(|| "https://api.github.com".to_string());
-    let options = PrOptions {
-        filter: args.filter.into(),
-        max_comments: args.max_comments,
-        request_changes_on: args.request_changes_on.map(Severity::from),
-        fail_on: Severity::from(args.fail_on),
-        dry_run: args.dry_run,
-        docs_url: args.docs_url.clone(),
-        ..PrOptions::default()
-    };
+    let options = args.post.options();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -92,26 +83,16 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
     for warning in &outcome.warnings {
         eprintln!("warning: {warning}");
     }
-    let short = &outcome.head_sha[..outcome.head_sha.len().min(7)];
     eprintln!(
-        "Reviewed {}/{}#{} at {short}: {} finding{} on the changed lines; {} inline comment{} {}, {} already posted, {} in the summary, {} marked fixed.{}",
+        "Reviewed {}/{}#{} at {}: {}.{}",
         pr.owner,
         pr.repo,
         pr.number,
-        outcome.findings,
-        if outcome.findings == 1 { "" } else { "s" },
-        outcome.inline_posted,
-        if outcome.inline_posted == 1 { "" } else { "s" },
-        if outcome.plan.is_some() {
-            "planned (dry run)"
-        } else {
-            "posted"
-        },
-        outcome.already_posted,
-        outcome.unplaced,
-        outcome.marked_fixed,
+        outcome.head_sha.get(..7).unwrap_or(&outcome.head_sha),
+        outcome.counts(),
         outcome
             .review_url
+            .as_ref()
             .map(|u| format!(" {u}"))
             .unwrap_or_default(),
     );

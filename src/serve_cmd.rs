@@ -6,13 +6,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use argus_github::pr::PrOptions;
 use argus_github::server::{AppError, AppRunner, Server, ServerConfig, log};
 use argus_reviewer::config::parse_size;
-use argus_rules::Severity;
 use clap::Args;
 
-use crate::cli::{FilterArg, SeverityArg};
+use crate::cli::PostArgs;
 
 /// Run a GitHub App webhook server that reviews pull requests when they open or change.
 ///
@@ -76,25 +74,8 @@ pub struct ServeArgs {
     /// ready for review.
     #[arg(long)]
     pub review_drafts: bool,
-    /// Which findings to report: on added lines, inside the diff's hunks, anywhere in a
-    /// changed file, or all.
-    #[arg(long, value_enum, default_value_t = FilterArg::Added)]
-    pub filter: FilterArg,
-    /// The most inline comments per review; the rest are listed in the summary.
-    #[arg(long, value_name = "N", default_value_t = 25)]
-    pub max_comments: usize,
-    /// Request changes instead of commenting when a finding is at least this severe.
-    #[arg(long, value_enum, value_name = "SEVERITY")]
-    pub request_changes_on: Option<SeverityArg>,
-    /// Fail the commit status when a reported finding is at least this severe.
-    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = SeverityArg::Warning)]
-    pub fail_on: SeverityArg,
-    /// A base URL of the rule reference, linked from comments as URL#rule-id.
-    #[arg(long, value_name = "URL")]
-    pub docs_url: Option<String>,
-    /// Review, but post nothing: log what each review would post.
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub post: PostArgs,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -150,15 +131,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         ),
         Some(bytes) => usize::try_from(bytes).unwrap_or(usize::MAX),
     };
-    let options = PrOptions {
-        filter: args.filter.into(),
-        max_comments: args.max_comments,
-        request_changes_on: args.request_changes_on.map(Severity::from),
-        fail_on: Severity::from(args.fail_on),
-        dry_run: args.dry_run,
-        docs_url: args.docs_url.clone(),
-        ..PrOptions::default()
-    };
+    let options = args.post.options();
     let mut config = ServerConfig::new(webhook_secret, args.state_dir.clone());
     config.bind = args.bind;
     config.workers = args.workers;

@@ -128,6 +128,28 @@ pub struct Outcome {
     pub warnings: Vec<String>,
 }
 
+impl Outcome {
+    /// What the run found and wrote, in one line for a log or a terminal.
+    pub fn counts(&self) -> String {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        format!(
+            "{} finding{} on the changed lines, {} inline comment{} {}, {} already posted, {} in the summary, {} marked fixed",
+            self.findings,
+            plural(self.findings),
+            self.inline_posted,
+            plural(self.inline_posted),
+            if self.plan.is_some() {
+                "planned (dry run)"
+            } else {
+                "posted"
+            },
+            self.already_posted,
+            self.unplaced,
+            self.marked_fixed,
+        )
+    }
+}
+
 /// Reviewing a pull request failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BotError {

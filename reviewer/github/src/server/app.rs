@@ -134,21 +134,7 @@ fn token_advice(error: &octocrab::Error) -> &'static str {
 
 /// One line for the log.
 fn summary(job: &ReviewJob, outcome: &Outcome) -> String {
-    let mut line = format!(
-        "{} finding{} on the changed lines, {} inline comment{} {}, {} already posted, {} in the summary, {} marked fixed",
-        outcome.findings,
-        if outcome.findings == 1 { "" } else { "s" },
-        outcome.inline_posted,
-        if outcome.inline_posted == 1 { "" } else { "s" },
-        if outcome.plan.is_some() {
-            "planned (dry run)"
-        } else {
-            "posted"
-        },
-        outcome.already_posted,
-        outcome.unplaced,
-        outcome.marked_fixed,
-    );
+    let mut line = outcome.counts();
     if outcome.head_sha != job.head_sha {
         let _ = write!(
             line,
