@@ -202,6 +202,17 @@ pub struct RuleMeta {
     pub raw_doc: &'static str,
 }
 
+/// The first paragraph of Markdown text, its lines joined.
+fn first_paragraph(text: &str) -> String {
+    text.trim()
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 impl RuleMeta {
     /// The rule's documentation in Markdown: *What it does*, *Why is this bad?*, *Example*.
     pub fn doc(&self) -> String {
@@ -215,17 +226,21 @@ impl RuleMeta {
 
     /// The first paragraph under *What it does*; SARIF `fullDescription`.
     pub fn summary(&self) -> String {
-        let doc = self.doc();
-        let body = doc
-            .split_once("## What it does")
-            .map_or(doc.as_str(), |(_, rest)| rest);
-        body.trim_start()
-            .split("\n\n")
-            .next()
+        self.first_paragraph("## What it does")
+            .unwrap_or_else(|| first_paragraph(&self.doc()))
+    }
+
+    /// The first paragraph under *Why is this bad?*, on one line.
+    pub fn why(&self) -> String {
+        self.first_paragraph("## Why is this bad?")
             .unwrap_or_default()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
+    }
+
+    /// The first paragraph under `heading`, on one line; `None` without the heading.
+    fn first_paragraph(&self, heading: &str) -> Option<String> {
+        let doc = self.doc();
+        let (_, rest) = doc.split_once(heading)?;
+        Some(first_paragraph(rest.split("\n## ").next().unwrap_or(rest)))
     }
 
     pub fn is_security(&self) -> bool {

@@ -40,21 +40,6 @@ fn badge(severity: Severity) -> &'static str {
     }
 }
 
-/// The paragraph under *Why is this bad?*, for the reader who wonders why it matters.
-fn why(rule: &RuleMeta) -> String {
-    let doc = rule.doc();
-    doc.split_once("## Why is this bad?")
-        .map(|(_, rest)| rest.split("\n## ").next().unwrap_or(rest))
-        .unwrap_or_default()
-        .trim()
-        .split("\n\n")
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn comment_prefix(rule: &RuleMeta) -> &'static str {
     match rule.scope {
         argus_rules::Scope::Language(argus_rules::Language::Java) => "//",
@@ -96,7 +81,7 @@ pub fn inline(d: &Diagnostic, docs_url: Option<&str>) -> String {
         d.rule.id,
         d.rule.title,
         d.message,
-        why(d.rule),
+        d.rule.why(),
         d.help
     );
     if let Some(replacement) = suggestion(d) {
