@@ -138,11 +138,10 @@ impl<'t> FileTaint<'t> {
         };
         let mut state = State::default();
         let params = parameters(function, self.source);
-        for (i, (name, node)) in params.iter().enumerate() {
+        for (i, (name, _)) in params.iter().enumerate() {
             let value = if matches!(name.as_str(), "request" | "req") {
                 Value::clean().with_tag(REQUEST)
             } else {
-                let _ = node;
                 Value::from_label(Label::Param(i), Trace::default())
             };
             state.set(name.clone(), value);
@@ -1054,12 +1053,7 @@ impl<'t> Interp<'_, 't> {
                     Some(i) if i.kind() == "slice" => base.flatten(),
                     Some(i) => {
                         let index = self.eval(i, st);
-                        let v = load(&base, index.konst.as_ref());
-                        if index.is_tainted() && base.tag.is_none() {
-                            v
-                        } else {
-                            v
-                        }
+                        load(&base, index.konst.as_ref())
                     }
                     None => base.flatten(),
                 }
@@ -1565,7 +1559,7 @@ impl<'t> Interp<'_, 't> {
                 let prefix = receiver
                     .as_str()
                     .and_then(|s| s.split('{').next())
-                    .map(|p| Rc::from(p));
+                    .map(Rc::from);
                 let mut v = receiver.flatten().concat(&joined());
                 v.konst = None;
                 v.prefix = prefix;
