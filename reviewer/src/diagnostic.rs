@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use argus_rules::{Edit, Finding, RuleMeta, Severity, Span};
+use argus_rules::{Edit, Finding, Note, RuleMeta, Severity, Span};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -28,6 +28,8 @@ pub struct Diagnostic {
     pub snippet_offset: usize,
     /// Stable identity: survives unrelated edits above the finding.
     pub fingerprint: String,
+    /// For data-flow findings: the steps from the source to the sink, sink last.
+    pub flow: Vec<Note>,
 }
 
 /// Why a file or path could not be reviewed.
@@ -100,6 +102,7 @@ impl Diagnostic {
             snippet: source.get(start..end).unwrap_or_default().to_string(),
             snippet_offset: start,
             fingerprint: String::new(),
+            flow: finding.path,
         }
     }
 

@@ -95,6 +95,15 @@ pub struct Finding {
     pub help: Option<String>,
     /// A safe, mechanical fix, when the rule has one.
     pub fix: Option<Edit>,
+    /// For data-flow findings: the steps from the source to the sink, sink last.
+    pub path: Vec<Note>,
+}
+
+/// One step of a finding's path: where, and what happened there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub span: Span,
+    pub message: String,
 }
 
 impl Finding {
@@ -106,6 +115,7 @@ impl Finding {
             message,
             help: None,
             fix: None,
+            path: Vec::new(),
         }
     }
 
@@ -124,6 +134,7 @@ pub struct Checker<'t> {
     stack: RefCell<Vec<Node<'t>>>,
     findings: RefCell<Vec<Finding>>,
     python: OnceCell<python::semantic::Module<'t>>,
+    python_taint: OnceCell<python::taint::FileTaint<'t>>,
     java: OnceCell<java::semantic::Unit<'t>>,
 }
 
@@ -137,6 +148,7 @@ impl<'t> Checker<'t> {
             stack: RefCell::new(Vec::new()),
             findings: RefCell::new(Vec::new()),
             python: OnceCell::new(),
+            python_taint: OnceCell::new(),
             java: OnceCell::new(),
         }
     }
@@ -162,6 +174,13 @@ impl<'t> Checker<'t> {
     pub fn python(&self) -> &python::semantic::Module<'t> {
         self.python
             .get_or_init(|| python::semantic::Module::build(self.root, self.source))
+    }
+
+    /// Taint facts for Python: flows from sources to sinks, per function, computed only
+    /// for the functions a rule asks about.
+    pub fn python_taint(&self) -> &python::taint::FileTaint<'t> {
+        self.python_taint
+            .get_or_init(|| python::taint::FileTaint::new(self.root, self.source))
     }
 
     /// Compilation-unit facts for Java: imports and constants. Built on first use.
@@ -211,6 +230,7 @@ impl<'t> Checker<'t> {
             message: message.into(),
             help: None,
             fix: None,
+            path: Vec::new(),
             rule: self.current.get(),
         }
     }
@@ -234,6 +254,7 @@ pub struct Report<'c, 't> {
     message: String,
     help: Option<String>,
     fix: Option<Edit>,
+    path: Vec<Note>,
     rule: Option<&'static RuleMeta>,
 }
 
@@ -241,6 +262,15 @@ impl Report<'_, '_> {
     /// A one-line hint specific to this finding.
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// The path from a source to the sink, one note per step.
+    pub fn path(mut self, steps: Vec<(Span, String)>) -> Self {
+        self.path = steps
+            .into_iter()
+            .map(|(span, message)| Note { span, message })
+            .collect();
         self
     }
 
@@ -266,6 +296,7 @@ impl Drop for Report<'_, '_> {
                 message: std::mem::take(&mut self.message),
                 help: self.help.take(),
                 fix: self.fix.take(),
+                path: std::mem::take(&mut self.path),
             });
         }
     }

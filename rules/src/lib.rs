@@ -18,8 +18,9 @@ pub mod java;
 pub mod meta;
 pub mod python;
 mod rule;
+pub mod taint;
 
-pub use checker::{Checker, Edit, Finding, Position, Report, Span};
+pub use checker::{Checker, Edit, Finding, Note, Position, Report, Span};
 pub use rule::{Category, Describe, Language, Precision, Rule, RuleMeta, Scope, Severity};
 
 use std::sync::OnceLock;

@@ -9,6 +9,7 @@ use argus_rules::{RuleMeta, Severity};
 use serde::Serialize;
 
 use super::Reporter;
+use crate::Diagnostic;
 use crate::Review;
 
 /// Writes a SARIF 2.1.0 log with one run.
@@ -100,6 +101,48 @@ struct SarifResult<'a> {
     message: Text,
     locations: [Location; 1],
     partial_fingerprints: BTreeMap<&'static str, &'a str>,
+    /// Data-flow findings: one thread flow from the source to the sink.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    code_flows: Vec<CodeFlow>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CodeFlow {
+    thread_flows: [ThreadFlow; 1],
+}
+
+#[derive(Serialize)]
+struct ThreadFlow {
+    locations: Vec<ThreadFlowLocation>,
+}
+
+#[derive(Serialize)]
+struct ThreadFlowLocation {
+    location: FlowLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FlowLocation {
+    physical_location: FlowPhysicalLocation,
+    message: Text,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FlowPhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: FlowRegion,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FlowRegion {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
 }
 
 #[derive(Serialize)]
@@ -152,6 +195,36 @@ struct Notification {
 #[derive(Serialize)]
 struct NotificationDescriptor {
     id: &'static str,
+}
+
+/// The finding's path as one SARIF code flow, when it has one.
+fn code_flows(d: &Diagnostic) -> Vec<CodeFlow> {
+    if d.flow.is_empty() {
+        return Vec::new();
+    }
+    let locations = d
+        .flow
+        .iter()
+        .map(|note| ThreadFlowLocation {
+            location: FlowLocation {
+                physical_location: FlowPhysicalLocation {
+                    artifact_location: artifact(&d.uri),
+                    region: FlowRegion {
+                        start_line: note.span.start.line,
+                        start_column: note.span.start.column,
+                        end_line: note.span.end.line,
+                        end_column: note.span.end.column,
+                    },
+                },
+                message: Text {
+                    text: note.message.clone(),
+                },
+            },
+        })
+        .collect();
+    vec![CodeFlow {
+        thread_flows: [ThreadFlow { locations }],
+    }]
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -236,6 +309,7 @@ impl Reporter for SarifReporter {
                     },
                 }],
                 partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, d.fingerprint.as_str())]),
+                code_flows: code_flows(d),
             })
             .collect();
 

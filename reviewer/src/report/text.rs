@@ -33,7 +33,13 @@ impl TextReporter {
             .end_byte
             .saturating_sub(d.snippet_offset)
             .clamp(start, d.snippet.len());
-        let report = &[level
+        let path = d
+            .flow
+            .iter()
+            .map(|n| format!("{} at line {}", n.message, n.span.start.line))
+            .collect::<Vec<_>>()
+            .join(" → ");
+        let mut group = level
             .primary_title(d.message.as_str())
             .id(d.rule.id)
             .element(
@@ -42,7 +48,11 @@ impl TextReporter {
                     .path(d.path.as_str())
                     .annotation(AnnotationKind::Primary.span(start..end)),
             )
-            .element(Level::HELP.message(d.help.as_str()))];
+            .element(Level::HELP.message(d.help.as_str()));
+        if !path.is_empty() {
+            group = group.element(Level::NOTE.message(path.as_str()));
+        }
+        let report = &[group];
         let renderer = if self.color {
             Renderer::styled()
         } else {

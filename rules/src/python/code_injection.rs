@@ -1,6 +1,11 @@
+//! `py-code-injection`: request data reaching the sink is found by the taint analysis; values
+//! it leaves open (parameters of functions not called in the file, opaque values) by the
+//! older non-constant check.
+
 use tree_sitter::Node;
 
-use crate::python::{call, quote};
+use crate::python::{call, flows, quote};
+use crate::taint::SinkKind;
 use crate::{Checker, Rule, ast, declare_rule};
 
 declare_rule! {
@@ -52,6 +57,12 @@ declare_rule! {
 
 impl Rule for CodeInjection {
     fn check<'t>(&self, node: Node<'t>, cx: &Checker<'t>) {
+        // Request data reaching the sink is reported with its path; a sink only constants
+        // reach is not reported. The non-constant check below covers what the taint
+        // analysis leaves to the caller: parameters and values it cannot see into.
+        if flows::check(node, cx, SinkKind::Code) != flows::Outcome::Unknown {
+            return;
+        }
         if !matches!(call::callee_name(node, cx.source()), Some("eval" | "exec")) {
             return;
         }

@@ -1,6 +1,11 @@
+//! `py-command-injection`: request data reaching the sink is found by the taint analysis; values
+//! it leaves open (parameters of functions not called in the file, opaque values) by the
+//! older non-constant check.
+
 use tree_sitter::Node;
 
-use crate::python::{call, quote};
+use crate::python::{call, flows, quote};
+use crate::taint::SinkKind;
 use crate::{Checker, Rule, ast, declare_rule};
 
 declare_rule! {
@@ -134,6 +139,12 @@ const SHELLS: &[&str] = &[
 
 impl Rule for CommandInjection {
     fn check<'t>(&self, node: Node<'t>, cx: &Checker<'t>) {
+        // Request data reaching the sink is reported with its path; a sink only constants
+        // reach is not reported. The non-constant check below covers what the taint
+        // analysis leaves to the caller: parameters and values it cannot see into.
+        if flows::check(node, cx, SinkKind::Command) != flows::Outcome::Unknown {
+            return;
+        }
         if !call::callee_name(node, cx.source()).is_some_and(|n| CALLEE_NAMES.contains(&n)) {
             return;
         }

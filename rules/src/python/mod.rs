@@ -1,8 +1,10 @@
 //! Python rules, one file each, and the module facts they share.
 
 pub mod call;
+pub mod flows;
 pub mod quote;
 pub mod semantic;
+pub mod taint;
 
 crate::register_rules! {
     weak_hash::WeakHash,
@@ -18,4 +20,14 @@ crate::register_rules! {
     hardcoded_secret::HardcodedSecret,
     sql_injection::SqlInjection,
     resource_leak::ResourceLeak,
+    path_traversal::PathTraversal,
+    xss::CrossSiteScripting,
+    ssrf::ServerSideRequestForgery,
+    open_redirect::OpenRedirect,
+    log_injection::LogInjection,
+    template_injection::TemplateInjection,
+    ldap_injection::LdapInjection,
+    xpath_injection::XpathInjection,
+    trust_boundary_violation::TrustBoundaryViolation,
+    http_response_splitting::HttpResponseSplitting,
 }

@@ -1,9 +1,14 @@
+//! `py-sql-injection`: request data reaching the sink is found by the taint analysis; values
+//! it leaves open (parameters of functions not called in the file, opaque values) by the
+//! older non-constant check.
+
 use std::sync::LazyLock;
 
 use regex::Regex;
 use tree_sitter::Node;
 
-use crate::python::{call, quote};
+use crate::python::{call, flows, quote};
+use crate::taint::SinkKind;
 use crate::{Checker, Rule, ast, declare_rule};
 
 declare_rule! {
@@ -19,7 +24,9 @@ declare_rule! {
     /// queries assembled only from constants, numbers (`int(limit)`), placeholder lists
     /// (`", ".join("?" * len(ids))`) and quoted identifiers (`connection.ops.quote_name`,
     /// psycopg's `sql.Identifier`). A query passed in unchanged from a caller is not
-    /// reported here.
+    /// reported here, unless it is request data: values from Flask or Django requests are
+    /// followed through the function and same-file helpers, and the finding shows their
+    /// path.
     ///
     /// ## Why is this bad?
     /// When a value is pasted into the SQL text, the database cannot tell data from
@@ -103,6 +110,12 @@ struct Sink {
 
 impl Rule for SqlInjection {
     fn check<'t>(&self, node: Node<'t>, cx: &Checker<'t>) {
+        // Request data reaching the sink is reported with its path; a sink only constants
+        // reach is not reported. The non-constant check below covers what the taint
+        // analysis leaves to the caller: parameters and values it cannot see into.
+        if flows::check(node, cx, SinkKind::Sql) != flows::Outcome::Unknown {
+            return;
+        }
         let Some(callee) = call::callee_name(node, cx.source()) else {
             return;
         };
