@@ -1,8 +1,10 @@
 //! Python rules, one file each, and the module facts they share.
 
 pub mod call;
+pub mod place;
 pub mod quote;
 pub mod semantic;
+pub mod settings;
 
 crate::register_rules! {
     weak_hash::WeakHash,
@@ -18,4 +20,14 @@ crate::register_rules! {
     hardcoded_secret::HardcodedSecret,
     sql_injection::SqlInjection,
     resource_leak::ResourceLeak,
+    xml_external_entities::XmlExternalEntities,
+    insecure_cookie::InsecureCookie,
+    weak_cipher::WeakCipher,
+    csrf_protection_disabled::CsrfProtectionDisabled,
+    cors_any_origin::CorsAnyOrigin,
+    cleartext_transport::CleartextTransport,
+    loose_file_permissions::LooseFilePermissions,
+    secret_in_log::SecretInLog,
+    bind_all_interfaces::BindAllInterfaces,
+    debug_enabled::DebugEnabled,
 }
