@@ -30,4 +30,7 @@ crate::register_rules! {
     secret_in_log::SecretInLog,
     bind_all_interfaces::BindAllInterfaces,
     debug_enabled::DebugEnabled,
+    unsafe_archive_extraction::UnsafeArchiveExtraction,
+    paramiko_auto_add_policy::ParamikoAutoAddPolicy,
+    insecure_random::InsecureRandom,
 }
