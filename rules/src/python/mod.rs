@@ -33,4 +33,11 @@ crate::register_rules! {
     unsafe_archive_extraction::UnsafeArchiveExtraction,
     paramiko_auto_add_policy::ParamikoAutoAddPolicy,
     insecure_random::InsecureRandom,
+    mutating_while_iterating::MutatingWhileIterating,
+    list_multiplication_aliasing::ListMultiplicationAliasing,
+    raise_without_from::RaiseWithoutFrom,
+    naive_datetime::NaiveDatetime,
+    blocking_call_in_async::BlockingCallInAsync,
+    none_equality::NoneEquality,
+    useless_except_reraise::UselessExceptReraise,
 }
