@@ -51,9 +51,9 @@ const MUTABLE_CONSTRUCTORS: &[&str] = &[
 
 impl Rule for ListMultiplicationAliasing {
     fn check<'t>(&self, node: Node<'t>, cx: &Checker<'t>) {
-        if !node
+        if node
             .child_by_field_name("operator")
-            .is_some_and(|o| o.kind() == "*")
+            .is_none_or(|o| o.kind() != "*")
         {
             return;
         }

@@ -40,4 +40,8 @@ crate::register_rules! {
     blocking_call_in_async::BlockingCallInAsync,
     none_equality::NoneEquality,
     useless_except_reraise::UselessExceptReraise,
+    regex_compiled_in_loop::RegexCompiledInLoop,
+    boto3_client_per_invocation::Boto3ClientPerInvocation,
+    batch_result_unchecked::BatchResultUnchecked,
+    sqs_short_polling::SqsShortPolling,
 }

@@ -138,9 +138,9 @@ fn weak_cipher(name: &str) -> Option<&'static str> {
 
 /// `AES.MODE_ECB` wherever it appears: passed to `new`, or bound to a name first.
 fn check_ecb_constant<'t>(node: Node<'t>, cx: &Checker<'t>) {
-    if !node
+    if node
         .child_by_field_name("attribute")
-        .is_some_and(|a| cx.text(a) == "MODE_ECB")
+        .is_none_or(|a| cx.text(a) != "MODE_ECB")
     {
         return;
     }
