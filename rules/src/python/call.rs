@@ -25,6 +25,16 @@ pub fn callee_name<'s>(call: Node<'_>, source: &'s str) -> Option<&'s str> {
     callee_name_from_tree(function, source)
 }
 
+/// Whether a call may go to a function whose last name is one of `names`: it is called
+/// by that name, or by a bare name that an import may have renamed
+/// (`from lxml.etree import XMLParser as Parser`). A cheap filter before resolving.
+pub fn may_call(call: Node<'_>, source: &str, names: &[&str]) -> bool {
+    callee_name(call, source).is_some_and(|name| names.contains(&name))
+        || call
+            .child_by_field_name("function")
+            .is_some_and(|f| f.kind() == "identifier")
+}
+
 fn callee_name_from_tree<'s>(function: Node<'_>, source: &'s str) -> Option<&'s str> {
     let name = match function.kind() {
         "identifier" => function,

@@ -2,8 +2,10 @@
 
 pub mod call;
 pub mod flows;
+pub mod place;
 pub mod quote;
 pub mod semantic;
+pub mod settings;
 pub mod taint;
 
 crate::register_rules! {
@@ -30,4 +32,28 @@ crate::register_rules! {
     xpath_injection::XpathInjection,
     trust_boundary_violation::TrustBoundaryViolation,
     http_response_splitting::HttpResponseSplitting,
+    xml_external_entities::XmlExternalEntities,
+    insecure_cookie::InsecureCookie,
+    weak_cipher::WeakCipher,
+    csrf_protection_disabled::CsrfProtectionDisabled,
+    cors_any_origin::CorsAnyOrigin,
+    cleartext_transport::CleartextTransport,
+    loose_file_permissions::LooseFilePermissions,
+    secret_in_log::SecretInLog,
+    bind_all_interfaces::BindAllInterfaces,
+    debug_enabled::DebugEnabled,
+    unsafe_archive_extraction::UnsafeArchiveExtraction,
+    paramiko_auto_add_policy::ParamikoAutoAddPolicy,
+    insecure_random::InsecureRandom,
+    mutating_while_iterating::MutatingWhileIterating,
+    list_multiplication_aliasing::ListMultiplicationAliasing,
+    raise_without_from::RaiseWithoutFrom,
+    naive_datetime::NaiveDatetime,
+    blocking_call_in_async::BlockingCallInAsync,
+    none_equality::NoneEquality,
+    useless_except_reraise::UselessExceptReraise,
+    regex_compiled_in_loop::RegexCompiledInLoop,
+    boto3_client_per_invocation::Boto3ClientPerInvocation,
+    batch_result_unchecked::BatchResultUnchecked,
+    sqs_short_polling::SqsShortPolling,
 }

@@ -249,6 +249,49 @@ impl<'t> Module<'t> {
         }
     }
 
+    /// The value of a constant integer expression: a literal (`2048`, `0o644`, `0x1F`,
+    /// `1_024`), a negation, `|`, `&`, `+`, `*` or `<<` of such, or a name bound once, to
+    /// one. `None` for anything else, and on overflow.
+    pub fn constant_int(&self, node: Node<'_>) -> Option<i64> {
+        self.constant_int_at(node, 0)
+    }
+
+    fn constant_int_at(&self, node: Node<'_>, depth: usize) -> Option<i64> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let node = ast::unparenthesize(node);
+        match node.kind() {
+            "integer" => parse_int(self.source.get(node.byte_range())?),
+            "unary_operator" => {
+                let operand =
+                    self.constant_int_at(node.child_by_field_name("argument")?, depth + 1)?;
+                match node.child_by_field_name("operator")?.kind() {
+                    "-" => operand.checked_neg(),
+                    "+" => Some(operand),
+                    _ => None,
+                }
+            }
+            "binary_operator" => {
+                let left = self.constant_int_at(node.child_by_field_name("left")?, depth + 1)?;
+                let right = self.constant_int_at(node.child_by_field_name("right")?, depth + 1)?;
+                match node.child_by_field_name("operator")?.kind() {
+                    "|" => Some(left | right),
+                    "&" => Some(left & right),
+                    "+" => left.checked_add(right),
+                    "*" => left.checked_mul(right),
+                    "<<" => u32::try_from(right).ok().and_then(|r| left.checked_shl(r)),
+                    _ => None,
+                }
+            }
+            "identifier" => match self.bindings(node)? {
+                [Binding::Assign(value)] => self.constant_int_at(*value, depth + 1),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Whether `expr` may evaluate to text that is not fixed by the file itself: anything
     /// that reaches a parameter, an unknown call, an attribute or a subscript of one.
     /// Names are followed through all of their assignments, and loop variables through
@@ -1203,6 +1246,18 @@ const BUILTINS: &[&str] = &[
     "str",
     "tuple",
 ];
+
+/// The value of a Python integer literal: decimal, `0x`, `0o` or `0b`, with `_` separators.
+fn parse_int(text: &str) -> Option<i64> {
+    let text = text.replace('_', "").to_ascii_lowercase();
+    let (digits, radix) = match text.get(..2) {
+        Some("0x") => (&text[2..], 16),
+        Some("0o") => (&text[2..], 8),
+        Some("0b") => (&text[2..], 2),
+        _ => (text.as_str(), 10),
+    };
+    i64::from_str_radix(digits, radix).ok()
+}
 
 /// The value of a plain string literal (no interpolation), without quotes or prefix.
 /// Escapes are kept as written; rules only compare against simple values.

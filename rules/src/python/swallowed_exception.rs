@@ -95,7 +95,7 @@ impl Rule for SwallowedException {
 }
 
 /// `except ...:`, the part a reader needs to see.
-fn header_span(clause: Node<'_>, cx: &Checker<'_>) -> Span {
+pub(super) fn header_span(clause: Node<'_>, cx: &Checker<'_>) -> Span {
     let mut cursor = clause.walk();
     let end = clause
         .children(&mut cursor)
