@@ -1,5 +1,6 @@
 //! Java rules, one file each, and the compilation-unit facts they share.
 
+pub mod calls;
 pub mod semantic;
 pub mod text;
 
@@ -16,4 +17,10 @@ crate::register_rules! {
     command_injection::CommandInjection,
     sql_injection::SqlInjection,
     resource_leak::ResourceLeak,
+    unsafe_deserialization::UnsafeDeserialization,
+    xxe::Xxe,
+    insecure_cookie::InsecureCookie,
+    trust_all_tls::TrustAllTls,
+    csrf_disabled::CsrfDisabled,
+    cors_any_origin::CorsAnyOrigin,
 }
