@@ -23,4 +23,9 @@ crate::register_rules! {
     trust_all_tls::TrustAllTls,
     csrf_disabled::CsrfDisabled,
     cors_any_origin::CorsAnyOrigin,
+    cleartext_transport::CleartextTransport,
+    loose_file_permissions::LooseFilePermissions,
+    secret_in_log::SecretInLog,
+    unsafe_archive_extraction::UnsafeArchiveExtraction,
+    weak_key_size::WeakKeySize,
 }
