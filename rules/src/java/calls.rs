@@ -239,3 +239,37 @@ pub fn calls_in<'t>(node: Node<'t>, cx: &Checker<'t>) -> Vec<Call<'t>> {
     }
     out
 }
+
+/// Declared types whose `lock()` acquires a `java.util.concurrent.locks.Lock`.
+const LOCK_TYPES: &[&str] = &["Lock", "ReentrantLock", "ReadLock", "WriteLock"];
+
+/// Whether a receiver is a `java.util.concurrent.locks` lock: a local, parameter or
+/// field of a lock type, or `rw.readLock()`/`rw.writeLock()`.
+pub fn is_lock<'t>(receiver: Node<'t>, scope: Node<'t>, cx: &Checker<'t>) -> bool {
+    let is_rw_view = |n: Node<'t>| {
+        n.kind() == "method_invocation"
+            && n.child_by_field_name("name")
+                .is_some_and(|m| matches!(cx.text(m), "readLock" | "writeLock"))
+            && n.child_by_field_name("arguments")
+                .is_some_and(|a| a.named_child_count() == 0)
+    };
+    if is_rw_view(receiver) {
+        return true;
+    }
+    if !matches!(receiver.kind(), "identifier" | "field_access") {
+        return false;
+    }
+    let unit = cx.java();
+    let locals = unit.locals(scope);
+    let Some(binding) = unit.resolve(&locals, receiver) else {
+        return false;
+    };
+    match binding.type_name(cx.source()) {
+        Some(ty) => LOCK_TYPES.contains(&ty),
+        // `var l = rw.writeLock();`
+        None => binding
+            .value()
+            .map(ast::unparenthesize)
+            .is_some_and(is_rw_view),
+    }
+}

@@ -28,4 +28,9 @@ crate::register_rules! {
     secret_in_log::SecretInLog,
     unsafe_archive_extraction::UnsafeArchiveExtraction,
     weak_key_size::WeakKeySize,
+    static_date_format::StaticDateFormat,
+    thread_run_called::ThreadRunCalled,
+    double_checked_locking::DoubleCheckedLocking,
+    synchronized_on_unsafe_lock::SynchronizedOnUnsafeLock,
+    ignored_concurrency_result::IgnoredConcurrencyResult,
 }
