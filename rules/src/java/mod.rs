@@ -33,4 +33,7 @@ crate::register_rules! {
     double_checked_locking::DoubleCheckedLocking,
     synchronized_on_unsafe_lock::SynchronizedOnUnsafeLock,
     ignored_concurrency_result::IgnoredConcurrencyResult,
+    ignored_file_operation_result::IgnoredFileOperationResult,
+    ignored_read_result::IgnoredReadResult,
+    finalize_without_super::FinalizeWithoutSuper,
 }
