@@ -97,11 +97,11 @@ pub fn result_ignored(cx: &Checker<'_>) -> bool {
         .is_some_and(|p| p.kind() == "expression_statement")
 }
 
-/// The nearest loop that runs the node being checked on every iteration: it is in the
+/// The nearest loop that runs `node`, the node being checked, on every iteration: it is in the
 /// loop's body or condition, not in a `for` initializer or the collection an enhanced
 /// `for` iterates. Lambdas, classes and methods end the search.
-pub fn enclosing_loop<'t>(cx: &Checker<'t>) -> Option<Node<'t>> {
-    let mut child: Option<Node<'t>> = None;
+pub fn enclosing_loop<'t>(node: Node<'t>, cx: &Checker<'t>) -> Option<Node<'t>> {
+    let mut child = node;
     for ancestor in cx.ancestors() {
         match ancestor.kind() {
             "for_statement" | "while_statement" | "do_statement" | "enhanced_for_statement" => {
@@ -109,7 +109,7 @@ pub fn enclosing_loop<'t>(cx: &Checker<'t>) -> Option<Node<'t>> {
                     let mut cursor = ancestor.walk();
                     ancestor
                         .children_by_field_name(field, &mut cursor)
-                        .any(|c| child.is_some_and(|ch| ch.id() == c.id()))
+                        .any(|c| c.id() == child.id())
                 });
                 if !once {
                     return Some(ancestor);
@@ -122,7 +122,7 @@ pub fn enclosing_loop<'t>(cx: &Checker<'t>) -> Option<Node<'t>> {
             | "static_initializer" => return None,
             _ => {}
         }
-        child = Some(ancestor);
+        child = ancestor;
     }
     None
 }

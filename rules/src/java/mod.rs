@@ -36,4 +36,7 @@ crate::register_rules! {
     ignored_file_operation_result::IgnoredFileOperationResult,
     ignored_read_result::IgnoredReadResult,
     finalize_without_super::FinalizeWithoutSuper,
+    format_argument_mismatch::FormatArgumentMismatch,
+    regex_compiled_in_loop::RegexCompiledInLoop,
+    string_concat_in_loop::StringConcatInLoop,
 }
