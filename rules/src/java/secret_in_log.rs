@@ -107,15 +107,14 @@ fn secret_part<'t>(arg: Node<'t>, cx: &Checker<'t>) -> Option<(String, Node<'t>)
     while let Some(expr) = work.pop() {
         let expr = ast::unparenthesize(expr);
         match expr.kind() {
-            "binary_expression" => {
+            "binary_expression"
                 if expr
                     .child_by_field_name("operator")
-                    .is_some_and(|op| cx.text(op) == "+")
-                {
-                    // Right first, so the left-most part is looked at first.
-                    work.extend(expr.child_by_field_name("right"));
-                    work.extend(expr.child_by_field_name("left"));
-                }
+                    .is_some_and(|op| cx.text(op) == "+") =>
+            {
+                // Right first, so the left-most part is looked at first.
+                work.extend(expr.child_by_field_name("right"));
+                work.extend(expr.child_by_field_name("left"));
             }
             "identifier" | "field_access" => {
                 let name = match expr.kind() {
