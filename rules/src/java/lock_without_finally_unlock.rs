@@ -1,5 +1,6 @@
 use tree_sitter::Node;
 
+use crate::java::calls;
 use crate::java::semantic;
 use crate::java::text::quote;
 use crate::{Checker, Rule, ast, declare_rule};
@@ -54,9 +55,6 @@ declare_rule! {
     }
 }
 
-/// Declared types whose `lock()` acquires a `java.util.concurrent.locks.Lock`.
-const LOCK_TYPES: &[&str] = &["Lock", "ReentrantLock", "ReadLock", "WriteLock"];
-
 /// Words in a method name that say the method acquires a lock for its caller.
 const ACQUIRING_WORDS: &[&str] = &["lock", "acquire", "enter", "begin", "start", "obtain", "grab"];
 
@@ -81,7 +79,7 @@ impl Rule for LockWithoutFinallyUnlock {
         let Some(scope) = semantic::scope_of(cx.ancestors()) else {
             return;
         };
-        if !is_lock(receiver, scope, cx) {
+        if !calls::is_lock(receiver, scope, cx) {
             return;
         }
         let lock = normalize(cx.text(receiver));
@@ -169,33 +167,6 @@ impl Rule for LockWithoutFinallyUnlock {
         cx.report(call, message).help(format!(
             "Follow `{shown}.{method}()` with `try {{ .. }} finally {{ {shown}.unlock(); }}`"
         ));
-    }
-}
-
-/// Whether the receiver of `lock()` is a `java.util.concurrent.locks` lock.
-fn is_lock<'t>(receiver: Node<'t>, scope: Node<'t>, cx: &Checker<'t>) -> bool {
-    let is_rw_view = |n: Node<'t>| {
-        n.kind() == "method_invocation"
-            && n.child_by_field_name("name")
-                .is_some_and(|m| matches!(cx.text(m), "readLock" | "writeLock"))
-            && n.child_by_field_name("arguments")
-                .is_some_and(|a| a.named_child_count() == 0)
-    };
-    if is_rw_view(receiver) {
-        return true;
-    }
-    if !matches!(receiver.kind(), "identifier" | "field_access") {
-        return false;
-    }
-    let unit = cx.java();
-    let locals = unit.locals(scope);
-    let Some(binding) = unit.resolve(&locals, receiver) else {
-        return false;
-    };
-    match binding.type_name(cx.source()) {
-        Some(ty) => LOCK_TYPES.contains(&ty),
-        // `var l = rw.writeLock();`
-        None => binding.value().map(ast::unparenthesize).is_some_and(is_rw_view),
     }
 }
 
