@@ -56,4 +56,5 @@ crate::register_rules! {
     boto3_client_per_invocation::Boto3ClientPerInvocation,
     batch_result_unchecked::BatchResultUnchecked,
     sqs_short_polling::SqsShortPolling,
+    list_membership_in_loop::ListMembershipInLoop,
 }
