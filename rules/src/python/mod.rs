@@ -57,4 +57,5 @@ crate::register_rules! {
     batch_result_unchecked::BatchResultUnchecked,
     sqs_short_polling::SqsShortPolling,
     list_membership_in_loop::ListMembershipInLoop,
+    manual_pagination::ManualPagination,
 }
