@@ -58,4 +58,5 @@ crate::register_rules! {
     sqs_short_polling::SqsShortPolling,
     list_membership_in_loop::ListMembershipInLoop,
     manual_pagination::ManualPagination,
+    polling_instead_of_waiter::PollingInsteadOfWaiter,
 }
