@@ -59,4 +59,5 @@ crate::register_rules! {
     list_membership_in_loop::ListMembershipInLoop,
     manual_pagination::ManualPagination,
     polling_instead_of_waiter::PollingInsteadOfWaiter,
+    socket_without_timeout::SocketWithoutTimeout,
 }
