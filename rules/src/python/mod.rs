@@ -60,4 +60,5 @@ crate::register_rules! {
     manual_pagination::ManualPagination,
     polling_instead_of_waiter::PollingInsteadOfWaiter,
     socket_without_timeout::SocketWithoutTimeout,
+    assert_for_validation::AssertForValidation,
 }
