@@ -61,4 +61,5 @@ crate::register_rules! {
     polling_instead_of_waiter::PollingInsteadOfWaiter,
     socket_without_timeout::SocketWithoutTimeout,
     assert_for_validation::AssertForValidation,
+    jwt_verification_disabled::JwtVerificationDisabled,
 }
