@@ -62,4 +62,5 @@ crate::register_rules! {
     socket_without_timeout::SocketWithoutTimeout,
     assert_for_validation::AssertForValidation,
     jwt_verification_disabled::JwtVerificationDisabled,
+    open_without_encoding::OpenWithoutEncoding,
 }
