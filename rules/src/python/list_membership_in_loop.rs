@@ -125,7 +125,14 @@ fn list_name<'t>(operand: Node<'t>, comparison: Node<'t>, cx: &Checker<'t>) -> O
 /// A list comprehension, `list(...)`, or a list literal of hashable constants.
 fn is_list(value: Node<'_>, cx: &Checker<'_>) -> bool {
     match value.kind() {
-        "list_comprehension" => true,
+        // Elements built as lists, dicts or sets are unhashable: no set can hold them.
+        "list_comprehension" => value.child_by_field_name("body").is_some_and(|body| {
+            !matches!(
+                ast::unparenthesize(body).kind(),
+                "list" | "dictionary" | "set" | "list_comprehension" | "dictionary_comprehension"
+                    | "set_comprehension"
+            )
+        }),
         "call" => cx.python().resolve_call(value).as_deref() == Some("builtins.list"),
         "list" => {
             let elements = ast::named_children(value);
