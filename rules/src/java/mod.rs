@@ -37,6 +37,7 @@ crate::register_rules! {
     ignored_read_result::IgnoredReadResult,
     finalize_without_super::FinalizeWithoutSuper,
     format_argument_mismatch::FormatArgumentMismatch,
+    exception_cause_dropped::ExceptionCauseDropped,
     regex_compiled_in_loop::RegexCompiledInLoop,
     string_concat_in_loop::StringConcatInLoop,
 }
