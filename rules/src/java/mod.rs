@@ -38,6 +38,7 @@ crate::register_rules! {
     finalize_without_super::FinalizeWithoutSuper,
     format_argument_mismatch::FormatArgumentMismatch,
     exception_cause_dropped::ExceptionCauseDropped,
+    keyset_iteration_with_get::KeysetIterationWithGet,
     regex_compiled_in_loop::RegexCompiledInLoop,
     string_concat_in_loop::StringConcatInLoop,
 }
