@@ -39,6 +39,7 @@ crate::register_rules! {
     format_argument_mismatch::FormatArgumentMismatch,
     exception_cause_dropped::ExceptionCauseDropped,
     keyset_iteration_with_get::KeysetIterationWithGet,
+    check_then_act_concurrent_map::CheckThenActConcurrentMap,
     regex_compiled_in_loop::RegexCompiledInLoop,
     string_concat_in_loop::StringConcatInLoop,
 }
