@@ -40,6 +40,7 @@ crate::register_rules! {
     exception_cause_dropped::ExceptionCauseDropped,
     keyset_iteration_with_get::KeysetIterationWithGet,
     check_then_act_concurrent_map::CheckThenActConcurrentMap,
+    substring_indexof_unchecked::SubstringIndexofUnchecked,
     regex_compiled_in_loop::RegexCompiledInLoop,
     string_concat_in_loop::StringConcatInLoop,
 }
