@@ -41,6 +41,7 @@ crate::register_rules! {
     keyset_iteration_with_get::KeysetIterationWithGet,
     check_then_act_concurrent_map::CheckThenActConcurrentMap,
     substring_indexof_unchecked::SubstringIndexofUnchecked,
+    sqs_short_polling::SqsShortPolling,
     regex_compiled_in_loop::RegexCompiledInLoop,
     string_concat_in_loop::StringConcatInLoop,
 }
