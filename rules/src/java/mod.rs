@@ -42,6 +42,7 @@ crate::register_rules! {
     check_then_act_concurrent_map::CheckThenActConcurrentMap,
     substring_indexof_unchecked::SubstringIndexofUnchecked,
     sqs_short_polling::SqsShortPolling,
+    aws_client_in_loop_or_handler::AwsClientInLoopOrHandler,
     regex_compiled_in_loop::RegexCompiledInLoop,
     string_concat_in_loop::StringConcatInLoop,
 }
