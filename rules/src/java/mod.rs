@@ -43,6 +43,7 @@ crate::register_rules! {
     substring_indexof_unchecked::SubstringIndexofUnchecked,
     sqs_short_polling::SqsShortPolling,
     aws_client_in_loop_or_handler::AwsClientInLoopOrHandler,
+    s3_transfer_manager_not_shutdown::S3TransferManagerNotShutdown,
     regex_compiled_in_loop::RegexCompiledInLoop,
     string_concat_in_loop::StringConcatInLoop,
 }
