@@ -134,7 +134,7 @@ fn unchecked_index<'t>(
 /// an `indexOf` on it compared with something.
 fn is_checked<'t>(scope: Node<'t>, text: &str, cx: &Checker<'t>) -> bool {
     calls::calls_in(scope, cx).into_iter().any(|call| {
-        if !call.object.is_some_and(|o| cx.text(o) == text) {
+        if call.object.is_none_or(|o| cx.text(o) != text) {
             return false;
         }
         if GUARDS.contains(&call.name) {
