@@ -8,9 +8,9 @@ declare_rule! {
     /// ## What it does
     /// Checks for `throw new X(..)` inside a `catch (E e)` block whose arguments do not
     /// pass `e` on as the cause. Passing only `e.getMessage()` or `e.toString()` still
-    /// drops the cause. A `catch` that attaches `e` with `initCause(e)` or
-    /// `addSuppressed(e)` is not reported, nor is a parameter named `ignored` or
-    /// `expected`.
+    /// drops the cause. A `catch` that hands `e` to a call before the `throw`
+    /// (`initCause(e)`, `addSuppressed(e)`, `log.warn("..", e)`) is not reported, nor
+    /// is a parameter named `ignored` or `expected`.
     ///
     /// ## Why is this bad?
     /// The new exception's stack trace starts at the `throw`, so the trace of the original
@@ -86,12 +86,13 @@ impl Rule for ExceptionCauseDropped {
         let Some(body) = catch.child_by_field_name("body") else {
             return;
         };
-        let attached = calls::calls_in(body, cx).into_iter().any(|call| {
-            matches!(call.name, "initCause" | "addSuppressed")
-                && call.node.start_byte() < node.start_byte()
-                && call.arg(0).is_some_and(|a| cx.text(a) == name)
+        // `initCause(e)`, `addSuppressed(e)` or `log.warn(.., e)` before the throw: the
+        // trace is kept or recorded.
+        let handed_off = calls::calls_in(body, cx).into_iter().any(|call| {
+            call.node.start_byte() < node.start_byte()
+                && (0..call.args.len()).any(|i| call.arg(i).is_some_and(|a| cx.text(a) == name))
         });
-        if attached {
+        if handed_off {
             return;
         }
         cx.report(
