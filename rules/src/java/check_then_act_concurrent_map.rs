@@ -10,7 +10,8 @@ declare_rule! {
     /// steps: `if (!m.containsKey(k)) { m.put(k, v); }` or
     /// `if (m.get(k) == null) { m.put(k, v); }`, where `m` is declared as a
     /// `ConcurrentMap`, `ConcurrentHashMap` or `ConcurrentSkipListMap`. Code inside a
-    /// `synchronized` block or method is not reported.
+    /// `synchronized` block or method, or in a method that takes a `Lock`, is not
+    /// reported.
     ///
     /// ## Why is this bad?
     /// Each call is atomic, the pair is not. Two threads can both see the key missing and
@@ -67,7 +68,7 @@ impl Rule for CheckThenActConcurrentMap {
             return;
         }
         let is_concurrent = calls::receiver_type(map, cx).is_some_and(|ty| CONCURRENT_MAPS.contains(&ty));
-        if !is_concurrent || is_synchronized(cx) {
+        if !is_concurrent || is_synchronized(cx) || holds_lock(cx) {
             return;
         }
         let (map_text, key_text) = (cx.text(map), cx.text(key));
@@ -124,8 +125,20 @@ fn missing_key_test<'t>(condition: Node<'t>, cx: &Checker<'t>) -> Option<Call<'t
     (call.args.len() == 1).then_some(call)
 }
 
-/// Whether the node being checked runs under a lock: in a `synchronized` block, or in a
-/// `synchronized` method.
+/// Whether the method around the node being checked takes a
+/// `java.util.concurrent.locks` lock.
+fn holds_lock(cx: &Checker<'_>) -> bool {
+    let Some(scope) = semantic::scope_of(cx.ancestors()) else {
+        return false;
+    };
+    calls::calls_in(scope, cx).into_iter().any(|call| {
+        matches!(call.name, "lock" | "lockInterruptibly" | "tryLock")
+            && call.object.is_some_and(|o| calls::is_lock(o, scope, cx))
+    })
+}
+
+/// Whether the node being checked runs under a monitor: in a `synchronized` block, or in
+/// a `synchronized` method.
 fn is_synchronized(cx: &Checker<'_>) -> bool {
     for ancestor in cx.ancestors() {
         match ancestor.kind() {
