@@ -83,17 +83,15 @@ impl Rule for AwsClientInLoopOrHandler {
             return;
         };
         let locals = cx.java().locals(scope);
-        let mut client = node;
-        let mut built = !needs_build;
-        while !built
-            && let Some(parent) = locals.parent(client)
-            && let Some(call) = Call::of(parent, cx)
-            && call.object.is_some_and(|o| o.id() == client.id())
-        {
-            built = call.name == "build";
-            client = parent;
-        }
-        if !built || is_kept(client, &locals, cx) {
+        let built = if needs_build {
+            calls::built_by(node, &locals, cx)
+        } else {
+            Some(node)
+        };
+        let Some(client) = built else {
+            return;
+        };
+        if is_kept(client, &locals, cx) {
             return;
         }
         let place = if calls::enclosing_loop(node, cx).is_some() {

@@ -81,19 +81,14 @@ impl Rule for S3TransferManagerNotShutdown {
             return;
         };
         let locals = cx.java().locals(scope);
-        let mut manager = node;
-        let mut built = !needs_build;
-        while !built
-            && let Some(parent) = locals.parent(manager)
-            && let Some(call) = Call::of(parent, cx)
-            && call.object.is_some_and(|o| o.id() == manager.id())
-        {
-            built = call.name == "build";
-            manager = parent;
-        }
-        if !built {
+        let built = if needs_build {
+            calls::built_by(node, &locals, cx)
+        } else {
+            Some(node)
+        };
+        let Some(manager) = built else {
             return;
-        }
+        };
         let Some(decl) = calls::stored_in(manager, &locals, cx) else {
             return;
         };
