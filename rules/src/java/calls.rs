@@ -161,6 +161,22 @@ pub fn stored_in<'a, 't>(
         .filter(|d| matches!(d.kind, DeclKind::Local | DeclKind::Resource))
 }
 
+/// The `.build()` call that ends the builder chain starting at `builder`:
+/// `X.builder().a(..).b(..).build()` for `X.builder()`.
+pub fn built_by<'t>(builder: Node<'t>, locals: &Locals<'t>, cx: &Checker<'t>) -> Option<Node<'t>> {
+    let mut value = builder;
+    while let Some(parent) = locals.parent(value)
+        && let Some(call) = Call::of(parent, cx)
+        && call.object.is_some_and(|o| o.id() == value.id())
+    {
+        if call.name == "build" {
+            return Some(parent);
+        }
+        value = parent;
+    }
+    None
+}
+
 /// What one use of a local variable does with it.
 #[derive(Clone, Debug)]
 pub enum Use<'t> {

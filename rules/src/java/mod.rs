@@ -37,6 +37,13 @@ crate::register_rules! {
     ignored_read_result::IgnoredReadResult,
     finalize_without_super::FinalizeWithoutSuper,
     format_argument_mismatch::FormatArgumentMismatch,
+    exception_cause_dropped::ExceptionCauseDropped,
+    keyset_iteration_with_get::KeysetIterationWithGet,
+    check_then_act_concurrent_map::CheckThenActConcurrentMap,
+    substring_indexof_unchecked::SubstringIndexofUnchecked,
+    sqs_short_polling::SqsShortPolling,
+    aws_client_in_loop_or_handler::AwsClientInLoopOrHandler,
+    s3_transfer_manager_not_shutdown::S3TransferManagerNotShutdown,
     regex_compiled_in_loop::RegexCompiledInLoop,
     string_concat_in_loop::StringConcatInLoop,
 }
