@@ -159,3 +159,22 @@ mod tests {
         assert_eq!(argument_values(call).len(), 5);
     }
 }
+
+/// The operands and operators of a `comparison_operator`, in order: `a < b <= c` has
+/// three operands and two operators. Comments are skipped.
+pub fn comparison_parts(comparison: Node<'_>) -> (Vec<Node<'_>>, Vec<Node<'_>>) {
+    let mut operands = Vec::new();
+    let mut operators = Vec::new();
+    let mut cursor = comparison.walk();
+    let mut more = cursor.goto_first_child();
+    while more {
+        let child = cursor.node();
+        if cursor.field_name() == Some("operators") {
+            operators.push(child);
+        } else if child.is_named() && child.kind() != "comment" {
+            operands.push(child);
+        }
+        more = cursor.goto_next_sibling();
+    }
+    (operands, operators)
+}

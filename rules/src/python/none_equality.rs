@@ -53,19 +53,7 @@ const QUERY_BUILDERS: &[&str] = &[
 
 impl Rule for NoneEquality {
     fn check<'t>(&self, comparison: Node<'t>, cx: &Checker<'t>) {
-        let mut operands = Vec::new();
-        let mut operators = Vec::new();
-        let mut cursor = comparison.walk();
-        let mut more = cursor.goto_first_child();
-        while more {
-            let child = cursor.node();
-            if cursor.field_name() == Some("operators") {
-                operators.push(child);
-            } else if child.is_named() && child.kind() != "comment" {
-                operands.push(child);
-            }
-            more = cursor.goto_next_sibling();
-        }
+        let (operands, operators) = crate::python::call::comparison_parts(comparison);
         let chained = operators.len() > 1;
         for (i, operator) in operators.into_iter().enumerate() {
             let replacement = match operator.kind() {
