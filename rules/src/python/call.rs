@@ -118,6 +118,25 @@ pub fn has_keyword_splat(call: Node<'_>) -> bool {
         .any(|a| a.kind() == "dictionary_splat")
 }
 
+/// The operands and operators of a `comparison_operator`, in order: `a < b <= c` has
+/// three operands and two operators. Comments are skipped.
+pub fn comparison_parts(comparison: Node<'_>) -> (Vec<Node<'_>>, Vec<Node<'_>>) {
+    let mut operands = Vec::new();
+    let mut operators = Vec::new();
+    let mut cursor = comparison.walk();
+    let mut more = cursor.goto_first_child();
+    while more {
+        let child = cursor.node();
+        if cursor.field_name() == Some("operators") {
+            operators.push(child);
+        } else if child.is_named() && child.kind() != "comment" {
+            operands.push(child);
+        }
+        more = cursor.goto_next_sibling();
+    }
+    (operands, operators)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,23 +177,4 @@ mod tests {
         assert!(has_keyword_splat(call));
         assert_eq!(argument_values(call).len(), 5);
     }
-}
-
-/// The operands and operators of a `comparison_operator`, in order: `a < b <= c` has
-/// three operands and two operators. Comments are skipped.
-pub fn comparison_parts(comparison: Node<'_>) -> (Vec<Node<'_>>, Vec<Node<'_>>) {
-    let mut operands = Vec::new();
-    let mut operators = Vec::new();
-    let mut cursor = comparison.walk();
-    let mut more = cursor.goto_first_child();
-    while more {
-        let child = cursor.node();
-        if cursor.field_name() == Some("operators") {
-            operators.push(child);
-        } else if child.is_named() && child.kind() != "comment" {
-            operands.push(child);
-        }
-        more = cursor.goto_next_sibling();
-    }
-    (operands, operators)
 }
