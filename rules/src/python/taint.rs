@@ -1065,14 +1065,8 @@ impl<'t> Interp<'_, 't> {
                 .unwrap_or_default(),
             "binary_operator" => self.binary(node, st),
             "boolean_operator" => {
-                let left = node
-                    .child_by_field_name("left")
-                    .map(|c| self.eval(c, st))
-                    .unwrap_or_default();
-                let right = node
-                    .child_by_field_name("right")
-                    .map(|c| self.eval(c, st))
-                    .unwrap_or_default();
+                let left = self.eval_field(node, "left", st);
+                let right = self.eval_field(node, "right", st);
                 let op = node
                     .child_by_field_name("operator")
                     .map(|o| self.text(o))
@@ -1086,10 +1080,7 @@ impl<'t> Interp<'_, 't> {
                 }
             }
             "not_operator" => {
-                let v = node
-                    .child_by_field_name("argument")
-                    .map(|c| self.eval(c, st))
-                    .unwrap_or_default();
+                let v = self.eval_field(node, "argument", st);
                 v.konst
                     .map(|c| Value::constant(Const::Bool(!c.truthy())))
                     .unwrap_or_default()
@@ -1112,10 +1103,7 @@ impl<'t> Interp<'_, 't> {
                 Value::clean()
             }
             "unary_operator" => {
-                let v = node
-                    .child_by_field_name("argument")
-                    .map(|c| self.eval(c, st))
-                    .unwrap_or_default();
+                let v = self.eval_field(node, "argument", st);
                 match (v.konst, self.text(node).starts_with('-')) {
                     (Some(Const::Int(i)), true) => Value::constant(Const::Int(-i)),
                     (Some(c), false) => Value::constant(c),
@@ -1140,10 +1128,7 @@ impl<'t> Interp<'_, 't> {
                 }
             }
             "named_expression" => {
-                let v = node
-                    .child_by_field_name("value")
-                    .map(|c| self.eval(c, st))
-                    .unwrap_or_default();
+                let v = self.eval_field(node, "value", st);
                 if let Some(name) = node.child_by_field_name("name") {
                     self.assign(name, v.clone(), st, None);
                 }
@@ -1262,15 +1247,16 @@ impl<'t> Interp<'_, 't> {
         acc
     }
 
+    /// The value of `node`'s child `field`; nothing (a clean value) when it is absent.
+    fn eval_field(&mut self, node: Node<'t>, field: &str, st: &mut State) -> Value {
+        node.child_by_field_name(field)
+            .map(|c| self.eval(c, st))
+            .unwrap_or_default()
+    }
+
     fn binary(&mut self, node: Node<'t>, st: &mut State) -> Value {
-        let left = node
-            .child_by_field_name("left")
-            .map(|c| self.eval(c, st))
-            .unwrap_or_default();
-        let right = node
-            .child_by_field_name("right")
-            .map(|c| self.eval(c, st))
-            .unwrap_or_default();
+        let left = self.eval_field(node, "left", st);
+        let right = self.eval_field(node, "right", st);
         let op = node
             .child_by_field_name("operator")
             .map(|o| self.text(o))
