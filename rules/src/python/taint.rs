@@ -143,6 +143,9 @@ impl<'t> FileTaint<'t> {
         for (i, (name, _)) in params.iter().enumerate() {
             let value = if matches!(name.as_str(), "request" | "req") {
                 Value::clean().with_tag(REQUEST)
+            } else if i == 0 && matches!(name.as_str(), "self" | "cls") {
+                // The object's own state: not something a caller passes in.
+                Value::opaque()
             } else {
                 Value::from_label(Label::Param(i), Trace::default())
             };
