@@ -1213,6 +1213,53 @@ impl<'t> Unit<'t> {
     }
 }
 
+/// Whether an assignment runs while its object is still being built, before other
+/// threads can see it.
+fn during_construction(node: Node<'_>, source: &str) -> bool {
+    let Some(owner) = ast::ancestor_of_kind(
+        node,
+        &[
+            "constructor_declaration",
+            "method_declaration",
+            "lambda_expression",
+            "block",
+        ],
+    )
+    .and_then(|n| {
+        if n.kind() == "block" {
+            // An instance initializer is a block directly in a class body.
+            if n.parent().is_some_and(|p| p.kind() == "class_body") {
+                return Some(n);
+            }
+            ast::ancestor_of_kind(
+                n,
+                &[
+                    "constructor_declaration",
+                    "method_declaration",
+                    "lambda_expression",
+                ],
+            )
+        } else {
+            Some(n)
+        }
+    }) else {
+        return false;
+    };
+    match owner.kind() {
+        "constructor_declaration" | "block" => true,
+        "method_declaration" => owner
+            .child_by_field_name("name")
+            .and_then(|n| source.get(n.byte_range()))
+            .is_some_and(|name| {
+                matches!(
+                    name,
+                    "readObject" | "readResolve" | "clone" | "init" | "initialize"
+                )
+            }),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
@@ -1355,52 +1402,5 @@ mod tests {
             }
         }
         assert_eq!(types, [Some("Lock"), None, Some("Lock")]);
-    }
-}
-
-/// Whether an assignment runs while its object is still being built, before other
-/// threads can see it.
-fn during_construction(node: Node<'_>, source: &str) -> bool {
-    let Some(owner) = ast::ancestor_of_kind(
-        node,
-        &[
-            "constructor_declaration",
-            "method_declaration",
-            "lambda_expression",
-            "block",
-        ],
-    )
-    .and_then(|n| {
-        if n.kind() == "block" {
-            // An instance initializer is a block directly in a class body.
-            if n.parent().is_some_and(|p| p.kind() == "class_body") {
-                return Some(n);
-            }
-            ast::ancestor_of_kind(
-                n,
-                &[
-                    "constructor_declaration",
-                    "method_declaration",
-                    "lambda_expression",
-                ],
-            )
-        } else {
-            Some(n)
-        }
-    }) else {
-        return false;
-    };
-    match owner.kind() {
-        "constructor_declaration" | "block" => true,
-        "method_declaration" => owner
-            .child_by_field_name("name")
-            .and_then(|n| source.get(n.byte_range()))
-            .is_some_and(|name| {
-                matches!(
-                    name,
-                    "readObject" | "readResolve" | "clone" | "init" | "initialize"
-                )
-            }),
-        _ => false,
     }
 }
