@@ -206,6 +206,23 @@ impl<'t> Unit<'t> {
         }
     }
 
+    /// The value of a decimal integer literal, or of a `final` field of this file
+    /// initialised to one.
+    pub fn constant_int(&self, node: Node<'_>) -> Option<u64> {
+        let mut node = ast::unparenthesize(node);
+        if node.kind() == "identifier" {
+            node = ast::unparenthesize(self.constant(self.text(node))?);
+        }
+        if node.kind() != "decimal_integer_literal" {
+            return None;
+        }
+        self.text(node)
+            .replace('_', "")
+            .trim_end_matches(['l', 'L'])
+            .parse()
+            .ok()
+    }
+
     /// The initializer of a `final` field of this file.
     pub fn constant(&self, name: &str) -> Option<Node<'t>> {
         self.constants.get(name).copied()
