@@ -57,4 +57,6 @@ crate::register_rules! {
     resultset_next_ignored::ResultsetNextIgnored,
     invocation_target_cause_dropped::InvocationTargetCauseDropped,
     insecure_jwt_parsing::InsecureJwtParsing,
+    catch_and_rethrow::CatchAndRethrow,
+    hardcoded_ip_address::HardcodedIpAddress,
 }
