@@ -59,4 +59,6 @@ crate::register_rules! {
     insecure_jwt_parsing::InsecureJwtParsing,
     catch_and_rethrow::CatchAndRethrow,
     hardcoded_ip_address::HardcodedIpAddress,
+    stream_find_for_match::StreamFindForMatch,
+    stream_sort_for_min_max::StreamSortForMinMax,
 }
