@@ -61,4 +61,5 @@ crate::register_rules! {
     hardcoded_ip_address::HardcodedIpAddress,
     stream_find_for_match::StreamFindForMatch,
     stream_sort_for_min_max::StreamSortForMinMax,
+    int_multiplication_overflow::IntMultiplicationOverflow,
 }
