@@ -242,6 +242,22 @@ pub fn uses<'t>(decl: &Decl<'t>, locals: &Locals<'t>, cx: &Checker<'t>) -> Vec<U
     out
 }
 
+/// The calls made on `decl` after `after` ends, in source order.
+pub fn receiver_calls_after<'t>(
+    decl: &Decl<'t>,
+    after: Node<'t>,
+    locals: &Locals<'t>,
+    cx: &Checker<'t>,
+) -> Vec<Call<'t>> {
+    uses(decl, locals, cx)
+        .into_iter()
+        .filter_map(|u| match u {
+            Use::Receiver(call) if call.node.start_byte() > after.end_byte() => Some(call),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The method calls anywhere in `node`, outside nested classes.
 pub fn calls_in<'t>(node: Node<'t>, cx: &Checker<'t>) -> Vec<Call<'t>> {
     let mut out = Vec::new();

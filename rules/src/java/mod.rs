@@ -62,4 +62,5 @@ crate::register_rules! {
     stream_find_for_match::StreamFindForMatch,
     stream_sort_for_min_max::StreamSortForMinMax,
     int_multiplication_overflow::IntMultiplicationOverflow,
+    cursor_move_ignored::CursorMoveIgnored,
 }

@@ -1,6 +1,6 @@
 use tree_sitter::Node;
 
-use crate::java::calls::{self, Call, Use};
+use crate::java::calls::{self, Call};
 use crate::java::semantic;
 use crate::{Checker, Rule, ast, declare_rule};
 
@@ -84,13 +84,7 @@ impl Rule for ResultsetNextIgnored {
         // The first thing done with the result set after `next()`: reading a row, or
         // moving the cursor again (`while (rs.next())` after skipping a header row).
         let mut read_after = false;
-        for used in calls::uses(decl, &locals, cx) {
-            let Use::Receiver(later) = used else {
-                continue;
-            };
-            if later.node.start_byte() <= node.end_byte() {
-                continue;
-            }
+        for later in calls::receiver_calls_after(decl, node, &locals, cx) {
             if MOVES.contains(&later.name) {
                 break;
             }
