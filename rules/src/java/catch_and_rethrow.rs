@@ -53,9 +53,7 @@ impl Rule for CatchAndRethrow {
         if !is_last {
             return;
         }
-        let Some(name) = ast::named_children(node)
-            .into_iter()
-            .find(|c| c.kind() == "catch_formal_parameter")
+        let Some(name) = semantic::catch_parameter(node)
             .and_then(|p| p.child_by_field_name("name"))
             .map(|n| cx.text(n))
         else {

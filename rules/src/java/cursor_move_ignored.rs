@@ -92,11 +92,7 @@ impl Rule for CursorMoveIgnored {
         if !is_cursor {
             return;
         }
-        let read = calls::receiver_calls_after(decl, node, &locals, cx)
-            .into_iter()
-            .take_while(|c| !MOVES.contains(&c.name))
-            .any(|c| READS.contains(&c.name));
-        if !read {
+        if !calls::read_before_move(decl, node, &locals, cx, MOVES, |name| READS.contains(&name)) {
             return;
         }
         let name = cx.text(object);

@@ -81,19 +81,10 @@ impl Rule for ResultsetNextIgnored {
         if !is_result_set {
             return;
         }
-        // The first thing done with the result set after `next()`: reading a row, or
-        // moving the cursor again (`while (rs.next())` after skipping a header row).
-        let mut read_after = false;
-        for later in calls::receiver_calls_after(decl, node, &locals, cx) {
-            if MOVES.contains(&later.name) {
-                break;
-            }
-            if later.name.starts_with("get") && !NOT_ROW.contains(&later.name) {
-                read_after = true;
-                break;
-            }
-        }
-        if !read_after {
+        // Reading a row, not moving the cursor again first (`while (rs.next())` after
+        // skipping a header row).
+        let is_read = |name: &str| name.starts_with("get") && !NOT_ROW.contains(&name);
+        if !calls::read_before_move(decl, node, &locals, cx, MOVES, is_read) {
             return;
         }
         let name = cx.text(object);

@@ -367,6 +367,14 @@ pub fn statements(block: Node<'_>) -> Vec<Node<'_>> {
         .collect()
 }
 
+/// The `catch_formal_parameter` of a `catch_clause`: `IOException e` in
+/// `catch (IOException e)`.
+pub fn catch_parameter(catch_clause: Node<'_>) -> Option<Node<'_>> {
+    ast::named_children(catch_clause)
+        .into_iter()
+        .find(|c| c.kind() == "catch_formal_parameter")
+}
+
 /// Whether `statement` is a call statement, `x.name(..);`, to one of `names`.
 pub fn is_call_statement(statement: Node<'_>, names: &[&str], source: &str) -> bool {
     statement.kind() == "expression_statement"
