@@ -63,4 +63,6 @@ crate::register_rules! {
     stream_sort_for_min_max::StreamSortForMinMax,
     int_multiplication_overflow::IntMultiplicationOverflow,
     cursor_move_ignored::CursorMoveIgnored,
+    session_fixation::SessionFixation,
+    ldap_anonymous_bind::LdapAnonymousBind,
 }
