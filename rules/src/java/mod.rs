@@ -65,4 +65,5 @@ crate::register_rules! {
     cursor_move_ignored::CursorMoveIgnored,
     session_fixation::SessionFixation,
     ldap_anonymous_bind::LdapAnonymousBind,
+    loop_updates_wrong_variable::LoopUpdatesWrongVariable,
 }
