@@ -22,8 +22,8 @@ use crate::ast;
 use crate::python::semantic::{Binding, Module, string_value};
 use crate::python::{call, quote};
 use crate::taint::{
-    Confidence, Const, Flow, KindSet, Label, Shape, SinkHit, SinkKind, State, Step, Summary, Trace,
-    Value, fold, prefix_fixes_host,
+    Confidence, Const, Flow, KindSet, Label, Origin, Shape, SinkHit, SinkKind, State, Step,
+    Summary, Trace, Value, fold, prefix_fixes_host,
 };
 
 const MAX_DEPTH: usize = 64;
@@ -53,6 +53,17 @@ pub struct FnResult {
     /// What reaches each sink, by sink node and kind.
     pub reach: Vec<(Key, SinkKind, Value)>,
     pub summary: Summary,
+    /// Code a constant condition never runs (`if DEBUG:` with `DEBUG = False`).
+    pub dead: Vec<Key>,
+}
+
+impl FnResult {
+    /// Whether `node` lies in code a constant condition never runs.
+    pub fn is_dead(&self, node: Node<'_>) -> bool {
+        self.dead
+            .iter()
+            .any(|&(start, end)| start <= node.start_byte() && node.end_byte() <= end)
+    }
 }
 
 /// Per-file taint facts, built on demand.
@@ -65,12 +76,17 @@ pub struct FileTaint<'t> {
     busy: RefCell<HashSet<usize>>,
     reported: RefCell<HashSet<(SinkKind, usize, usize)>>,
     called: OnceCell<HashSet<&'t str>>,
+    /// The state of the enclosing function where a nested `def` appears: the variables
+    /// the nested function reads from its closure.
+    closures: RefCell<HashMap<usize, State>>,
+    /// What each class's methods store in `self`, by class node.
+    fields: RefCell<HashMap<usize, Rc<BTreeMap<String, Value>>>>,
 }
 
 impl<'t> FileTaint<'t> {
     pub fn new(root: Node<'t>, source: &'t str) -> FileTaint<'t> {
         // Every source names one of these words; a file without them has no flow to find.
-        let active = ["request", "argv", "input(", "environ", "getenv"]
+        let active = ["request", "Request", "argv", "input(", "environ", "getenv"]
             .iter()
             .any(|w| source.contains(w));
         FileTaint {
@@ -82,6 +98,8 @@ impl<'t> FileTaint<'t> {
             busy: RefCell::new(HashSet::new()),
             reported: RefCell::new(HashSet::new()),
             called: OnceCell::new(),
+            closures: RefCell::new(HashMap::new()),
+            fields: RefCell::new(HashMap::new()),
         }
     }
 
@@ -127,6 +145,34 @@ impl<'t> FileTaint<'t> {
             // Recursion: the call is judged as an unknown function of its arguments.
             return Rc::new(recursive_result(function, self.source));
         }
+        let interp = self.interpret(module, function, false);
+        let params = parameters(function, self.source);
+        let result = Rc::new(FnResult {
+            flows: interp.flows,
+            reach: interp.reach,
+            summary: Summary {
+                params: params.into_iter().map(|(n, _)| n).collect(),
+                ret: interp.ret.unwrap_or_default(),
+                sinks: interp.hits,
+            },
+            dead: interp.dead,
+        });
+        self.busy.borrow_mut().remove(&function.id());
+        self.results
+            .borrow_mut()
+            .insert(function.id(), result.clone());
+        result
+    }
+
+    /// Runs the interpreter over `function`'s body. A `shallow` run does not follow calls
+    /// into this file's functions or read fields other methods store: it finds what a
+    /// method stores in `self`, without recursion between methods.
+    fn interpret<'a>(
+        &'a self,
+        module: &'a Module<'t>,
+        function: Node<'t>,
+        shallow: bool,
+    ) -> Interp<'a, 't> {
         let mut interp = Interp {
             ft: self,
             module,
@@ -137,11 +183,18 @@ impl<'t> FileTaint<'t> {
             reach: Vec::new(),
             hits: Vec::new(),
             depth: 0,
+            dead: Vec::new(),
+            fields: BTreeMap::new(),
+            loops: Vec::new(),
+            shallow,
         };
-        let mut state = State::default();
-        let params = parameters(function, self.source);
-        for (i, (name, _)) in params.iter().enumerate() {
-            let value = if matches!(name.as_str(), "request" | "req") {
+        let mut state = if shallow {
+            State::default()
+        } else {
+            self.closure_state(module, function)
+        };
+        for (i, (name, node)) in parameters(function, self.source).iter().enumerate() {
+            let value = if is_request_parameter(name, *node, self.source) {
                 Value::clean().with_tag(REQUEST)
             } else {
                 Value::from_label(Label::Param(i), Trace::default())
@@ -156,21 +209,100 @@ impl<'t> FileTaint<'t> {
         if let Some(body) = body {
             interp.block(body, &mut state);
         }
-        let result = Rc::new(FnResult {
-            flows: interp.flows,
-            reach: interp.reach,
-            summary: Summary {
-                params: params.into_iter().map(|(n, _)| n).collect(),
-                ret: interp.ret.unwrap_or_default(),
-                sinks: interp.hits,
-            },
-        });
-        self.busy.borrow_mut().remove(&function.id());
-        self.results
-            .borrow_mut()
-            .insert(function.id(), result.clone());
-        result
+        interp
     }
+
+    /// The variables a nested function sees in its closure: the enclosing function's
+    /// state where the `def` appears, with that function's parameters made opaque. Empty
+    /// for a top-level function or method.
+    fn closure_state(&self, module: &Module<'t>, function: Node<'t>) -> State {
+        if function.kind() != "function_definition" {
+            return State::default();
+        }
+        let Some(outer) = function
+            .parent()
+            .and_then(|p| ast::ancestor_of_kind(p, &["function_definition", "class_definition"]))
+            .filter(|o| o.kind() == "function_definition")
+        else {
+            return State::default();
+        };
+        if !self.closures.borrow().contains_key(&function.id()) {
+            let _ = self.analysis(module, outer);
+        }
+        let Some(captured) = self.closures.borrow().get(&function.id()).cloned() else {
+            return State::default();
+        };
+        State {
+            vars: captured
+                .vars
+                .iter()
+                .map(|(k, v)| (k.clone(), without_params(v)))
+                .collect(),
+            dead: false,
+        }
+    }
+
+    /// What the methods of `class` store in `self.<name>` fields, by `self.<name>`,
+    /// joined over every assignment; the methods' parameters are opaque here.
+    fn class_fields(&self, module: &Module<'t>, class: Node<'t>) -> Rc<BTreeMap<String, Value>> {
+        if let Some(done) = self.fields.borrow().get(&class.id()) {
+            return done.clone();
+        }
+        let mut fields: BTreeMap<String, Value> = BTreeMap::new();
+        let members = class
+            .child_by_field_name("body")
+            .map(ast::named_children)
+            .unwrap_or_default();
+        for member in members {
+            let def = if member.kind() == "decorated_definition" {
+                member.child_by_field_name("definition")
+            } else {
+                Some(member)
+            };
+            let Some(def) = def.filter(|d| d.kind() == "function_definition") else {
+                continue;
+            };
+            for (name, value) in self.interpret(module, def, true).fields {
+                let value = without_params(&value);
+                let joined = match fields.get(&name) {
+                    Some(v) => v.join(&value),
+                    None => value,
+                };
+                fields.insert(name, joined);
+            }
+        }
+        let fields = Rc::new(fields);
+        self.fields.borrow_mut().insert(class.id(), fields.clone());
+        fields
+    }
+}
+
+/// A value as seen outside the function that computed it: its parameters are opaque.
+fn without_params(v: &Value) -> Value {
+    v.map_origins(&|o: &Origin| {
+        Rc::new(Origin {
+            label: match o.label {
+                Label::Param(_) => Label::Opaque,
+                ref other => other.clone(),
+            },
+            safe: o.safe,
+            trace: o.trace.clone(),
+        })
+    })
+}
+
+/// Whether a parameter holds the incoming request: named `request` or `req`, or
+/// annotated with a request class (`http_request: HttpRequest`).
+fn is_request_parameter(name: &str, param: Node<'_>, source: &str) -> bool {
+    if matches!(name, "request" | "req") {
+        return true;
+    }
+    let Some(annotation) = param.child_by_field_name("type") else {
+        return false;
+    };
+    let text = source.get(annotation.byte_range()).unwrap_or_default();
+    let last = text.rsplit('.').next().unwrap_or_default().trim();
+    matches!(last, "HttpRequest" | "WSGIRequest" | "ASGIRequest")
 }
 
 fn recursive_result(function: Node<'_>, source: &str) -> FnResult {
@@ -496,6 +628,15 @@ struct Interp<'a, 't> {
     reach: Vec<(Key, SinkKind, Value)>,
     hits: Vec<SinkHit>,
     depth: usize,
+    /// Blocks a constant condition skips.
+    dead: Vec<Key>,
+    /// Values stored in `self.<name>`, joined.
+    fields: BTreeMap<String, Value>,
+    /// For each enclosing loop, the states at its `break` and `continue` statements.
+    loops: Vec<State>,
+    /// Whether calls into this file's functions and other methods' fields are left
+    /// unexplored (see [`FileTaint::interpret`]).
+    shallow: bool,
 }
 
 impl<'t> Interp<'_, 't> {
@@ -559,9 +700,8 @@ impl<'t> Interp<'_, 't> {
                         self.assign(left, element.clone(), &mut pass, None);
                     }
                     if let Some(body) = node.child_by_field_name("body") {
-                        self.block(body, &mut pass);
+                        self.loop_body(body, &mut pass);
                     }
-                    pass.dead = false;
                     pass = before.join(&pass);
                 }
                 *st = pass;
@@ -577,12 +717,13 @@ impl<'t> Interp<'_, 't> {
                     let mut pass = st.clone();
                     for _ in 0..2 {
                         if let Some(body) = node.child_by_field_name("body") {
-                            self.block(body, &mut pass);
+                            self.loop_body(body, &mut pass);
                         }
-                        pass.dead = false;
                         pass = before.join(&pass);
                     }
                     *st = pass;
+                } else if let Some(body) = node.child_by_field_name("body") {
+                    self.dead.push(key(body));
                 }
                 if let Some(alt) = node.child_by_field_name("alternative") {
                     self.stmt(alt, st);
@@ -704,12 +845,28 @@ impl<'t> Interp<'_, 't> {
                     *st = self.refine(cond, st, true);
                 }
             }
-            "function_definition" | "class_definition" | "decorated_definition" => {}
-            "import_statement"
+            "function_definition" | "decorated_definition" => {
+                let def = if node.kind() == "decorated_definition" {
+                    node.child_by_field_name("definition")
+                } else {
+                    Some(node)
+                };
+                if !self.shallow
+                    && let Some(def) = def.filter(|d| d.kind() == "function_definition")
+                {
+                    self.ft.closures.borrow_mut().insert(def.id(), st.clone());
+                }
+            }
+            "break_statement" | "continue_statement" => {
+                if let Some(jumps) = self.loops.last_mut() {
+                    *jumps = jumps.join(st);
+                    st.dead = true;
+                }
+            }
+            "class_definition"
+            | "import_statement"
             | "import_from_statement"
             | "pass_statement"
-            | "break_statement"
-            | "continue_statement"
             | "global_statement"
             | "nonlocal_statement"
             | "comment"
@@ -720,6 +877,20 @@ impl<'t> Interp<'_, 't> {
                 }
             }
         }
+    }
+
+    /// One pass over a loop body: the states at its `break` and `continue` statements
+    /// join the state at its end.
+    fn loop_body(&mut self, body: Node<'t>, pass: &mut State) {
+        self.loops.push(State {
+            dead: true,
+            ..State::default()
+        });
+        self.block(body, pass);
+        let jumps = self.loops.pop().unwrap_or_default();
+        // A body that always returns still leaves its assignments to later passes.
+        pass.dead = false;
+        *pass = pass.join(&jumps);
     }
 
     /// `if`/`elif`/`else`, following only the branch a constant condition selects, and
@@ -752,10 +923,12 @@ impl<'t> Interp<'_, 't> {
         } else {
             self.refine(cond, st, true)
         };
-        if taken != Some(false)
-            && let Some(block) = consequence
-        {
-            self.block(block, &mut yes);
+        if let Some(block) = consequence {
+            if taken == Some(false) {
+                self.dead.push(key(block));
+            } else {
+                self.block(block, &mut yes);
+            }
         }
         let mut no = if taken == Some(true) {
             State {
@@ -765,9 +938,9 @@ impl<'t> Interp<'_, 't> {
         } else {
             self.refine(cond, st, false)
         };
-        if taken != Some(true)
-            && let Some((first, rest)) = alternatives.split_first()
-        {
+        if taken == Some(true) {
+            self.dead.extend(alternatives.iter().map(|a| key(*a)));
+        } else if let Some((first, rest)) = alternatives.split_first() {
             match first.kind() {
                 "elif_clause" => {
                     if let Some(c) = first.child_by_field_name("condition") {
@@ -987,6 +1160,13 @@ impl<'t> Interp<'_, 't> {
                     return;
                 };
                 let value = value.step(&self.step(target, format!("assigned to `{name}`")));
+                if name.starts_with("self.") {
+                    let joined = match self.fields.get(&name) {
+                        Some(v) => v.join(&value),
+                        None => value.clone(),
+                    };
+                    self.fields.insert(name.clone(), joined);
+                }
                 st.set(name, value);
             }
             "subscript" => {
@@ -1375,6 +1555,15 @@ impl<'t> Interp<'_, 't> {
                         let v = self.eval(value, &mut State::default());
                         if v.is_tainted() { Value::opaque() } else { v }
                     }
+                    // `audit = logging.getLogger("audit")`: a logger whatever its name.
+                    "call"
+                        if matches!(
+                            self.module.resolve_call(value).as_deref(),
+                            Some("logging.getLogger" | "structlog.get_logger")
+                        ) =>
+                    {
+                        Value::clean().with_tag(LOGGER)
+                    }
                     _ => Value::opaque(),
                 }
             }
@@ -1392,10 +1581,13 @@ impl<'t> Interp<'_, 't> {
     }
 
     fn attribute(&mut self, node: Node<'t>, st: &mut State) -> Value {
-        if let Some(key) = self.var_key(node)
-            && let Some(v) = st.get(&key)
-        {
-            return v.clone();
+        if let Some(key) = self.var_key(node) {
+            if let Some(v) = st.get(&key) {
+                return v.clone();
+            }
+            if let Some(v) = self.self_attribute(node, &key) {
+                return v;
+            }
         }
         let attr = node
             .child_by_field_name("attribute")
@@ -1439,6 +1631,28 @@ impl<'t> Interp<'_, 't> {
         } else {
             Value::opaque()
         }
+    }
+
+    /// `self.<name>` read in a method: the request of a class-based view (`self.request`
+    /// in a Django `View` or a Tornado `RequestHandler`), or a field another method of the
+    /// class stores.
+    fn self_attribute(&mut self, node: Node<'t>, key: &str) -> Option<Value> {
+        let name = key.strip_prefix("self.").filter(|n| !n.contains('.'))?;
+        let method = ast::ancestor_of_kind(node, &["function_definition"])?;
+        let class = ast::ancestor_of_kind(method, &["class_definition"])?;
+        if name == "request" {
+            let bases = class
+                .child_by_field_name("superclasses")
+                .map(|b| self.text(b))
+                .unwrap_or_default();
+            if bases.contains("View") || bases.contains("Handler") {
+                return Some(Value::clean().with_tag(REQUEST));
+            }
+        }
+        if self.shallow {
+            return None;
+        }
+        self.ft.class_fields(self.module, class).get(key).cloned()
     }
 
     fn source(&self, node: Node<'t>, what: &str, confidence: Confidence) -> Value {
@@ -1563,6 +1777,20 @@ impl<'t> Interp<'_, 't> {
                 return Value::clean().with_tag(RESPONSE);
             }
             "logging.getLogger" => return Value::clean().with_tag(LOGGER),
+            // The format string is markup; the values are escaped into it.
+            "django.utils.html.format_html" => {
+                let mut v = args.first().map(|a| a.value.flatten()).unwrap_or_default();
+                for a in args.iter().skip(1) {
+                    v = v.join(&a.value.flatten().sanitized(KindSet::of(&[SinkKind::Xss])));
+                }
+                v.konst = None;
+                return v;
+            }
+            // A user the credentials name, or an object the database holds: what the
+            // request chose among stored records, not request text.
+            "django.contrib.auth.authenticate"
+            | "django.shortcuts.get_object_or_404"
+            | "django.shortcuts.get_list_or_404" => return Value::opaque(),
             "django.template.Template"
             | "django.template.loader.get_template"
             | "django.template.loader.select_template" => {
@@ -1584,7 +1812,9 @@ impl<'t> Interp<'_, 't> {
             }
             _ => {}
         }
-        if let Some(def) = self.local_function(function, receiver_node) {
+        if !self.shallow
+            && let Some(def) = self.local_function(function, receiver_node)
+        {
             return self.apply_summary(node, function, def, receiver_node.is_some(), args);
         }
         let Some(method) = method else {
@@ -1883,12 +2113,16 @@ impl<'t> Interp<'_, 't> {
             | "os.mkdir"
             | "os.makedirs"
             | "shutil.rmtree"
-            | "shutil.copy"
-            | "shutil.copyfile"
-            | "shutil.move"
-            | "pathlib.Path"
             | "flask.send_file"
             | "flask.send_from_directory" => return one(Path, 0, "file"),
+            // Every part of a path built by `Path(base, *parts)` chooses where it leads.
+            "pathlib.Path" | "pathlib.PurePath" => return self.all_positional(args, Path),
+            "shutil.copy" | "shutil.copy2" | "shutil.copyfile" | "shutil.copytree"
+            | "shutil.move" | "os.rename" | "os.replace" => {
+                let mut v = one(Path, 0, "src");
+                v.extend(one(Path, 1, "dst"));
+                return v;
+            }
             "django.http.HttpResponse" | "flask.Response" | "werkzeug.wrappers.Response"
                 if self.declares_non_html(node) =>
             {
