@@ -36,6 +36,23 @@ const LOGGER: u8 = 4;
 const NORMALIZED_PATH: u8 = 5;
 /// A Django template: it escapes HTML in the values it renders unless told otherwise.
 const AUTOESCAPING_TEMPLATE: u8 = 6;
+/// An HTTP client session (`requests.Session()`): its `get`/`post` fetch a URL.
+const HTTP_CLIENT: u8 = 7;
+
+/// The tag of the object a call constructs, for the constructors the rules care about.
+fn constructed_tag(qualified: &str) -> Option<u8> {
+    match qualified {
+        "logging.getLogger" | "structlog.get_logger" => Some(LOGGER),
+        "requests.Session"
+        | "requests.session"
+        | "requests.sessions.Session"
+        | "httpx.Client"
+        | "httpx.AsyncClient"
+        | "aiohttp.ClientSession"
+        | "urllib3.PoolManager" => Some(HTTP_CLIENT),
+        _ => None,
+    }
+}
 
 /// A range of a node, used to key what is recorded at a node.
 type Key = (usize, usize);
@@ -85,15 +102,18 @@ pub struct FileTaint<'t> {
 
 impl<'t> FileTaint<'t> {
     pub fn new(root: Node<'t>, source: &'t str) -> FileTaint<'t> {
-        // Every source names one of these words; a file without them has no flow to find.
+        // Every source names one of these words, or is a variable of a Flask URL rule
+        // (`"/files/<name>"`); a file without them has no flow to find.
+        let flask = source.contains("flask");
         let active = ["request", "Request", "argv", "input(", "environ", "getenv"]
             .iter()
-            .any(|w| source.contains(w));
+            .any(|w| source.contains(w))
+            || flask && source.contains("/<");
         FileTaint {
             source,
             root,
             active,
-            flask: source.contains("flask"),
+            flask,
             results: RefCell::new(HashMap::new()),
             busy: RefCell::new(HashSet::new()),
             reported: RefCell::new(HashSet::new()),
@@ -193,9 +213,25 @@ impl<'t> FileTaint<'t> {
         } else {
             self.closure_state(module, function)
         };
+        let route = if interp.view {
+            route_parameters(function, self.source)
+        } else {
+            Vec::new()
+        };
         for (i, (name, node)) in parameters(function, self.source).iter().enumerate() {
             let value = if is_request_parameter(name, *node, self.source) {
                 Value::clean().with_tag(REQUEST)
+            } else if let Some((_, converter)) = route.iter().find(|(n, _)| n == name) {
+                // `<int:id>` is a number by the time the view sees it.
+                if matches!(converter.as_str(), "int" | "float" | "uuid") {
+                    Value::clean()
+                } else {
+                    interp.source(
+                        *node,
+                        &format!("route parameter `{name}`"),
+                        Confidence::High,
+                    )
+                }
             } else {
                 Value::from_label(Label::Param(i), Trace::default())
             };
@@ -362,6 +398,35 @@ fn is_route(function: Node<'_>, source: &str) -> bool {
             })
 }
 
+/// The variables of a Flask view's URL rules (`@app.route("/files/<path:name>")`), with
+/// their converters (`path`; empty for the default string converter).
+fn route_parameters(function: Node<'_>, source: &str) -> Vec<(String, String)> {
+    let Some(parent) = function.parent() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for decorator in ast::named_children(parent) {
+        if decorator.kind() != "decorator" {
+            continue;
+        }
+        let text = source.get(decorator.byte_range()).unwrap_or_default();
+        for part in text.split('<').skip(1) {
+            let Some((variable, _)) = part.split_once('>') else {
+                continue;
+            };
+            let (converter, name) = match variable.split_once(':') {
+                Some((c, n)) => (c.trim(), n.trim()),
+                None => ("", variable.trim()),
+            };
+            let converter = converter.split('(').next().unwrap_or_default();
+            if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                out.push((name.to_string(), converter.to_string()));
+            }
+        }
+    }
+    out
+}
+
 /// Attributes of a request object that carry client data.
 const REQUEST_ATTRIBUTES: &[&str] = &[
     "args",
@@ -388,6 +453,8 @@ const REQUEST_ATTRIBUTES: &[&str] = &[
     "stream",
     "view_args",
     "host",
+    "referrer",
+    "user_agent",
 ];
 
 /// Whether `container[key]` reads a Django `request.META` entry that the server sets
@@ -1556,14 +1623,15 @@ impl<'t> Interp<'_, 't> {
                         if v.is_tainted() { Value::opaque() } else { v }
                     }
                     // `audit = logging.getLogger("audit")`: a logger whatever its name.
-                    "call"
-                        if matches!(
-                            self.module.resolve_call(value).as_deref(),
-                            Some("logging.getLogger" | "structlog.get_logger")
-                        ) =>
+                    "call" => match self
+                        .module
+                        .resolve_call(value)
+                        .as_deref()
+                        .and_then(constructed_tag)
                     {
-                        Value::clean().with_tag(LOGGER)
-                    }
+                        Some(tag) => Value::clean().with_tag(tag),
+                        None => Value::opaque(),
+                    },
                     _ => Value::opaque(),
                 }
             }
@@ -1755,6 +1823,9 @@ impl<'t> Interp<'_, 't> {
         if let Some(kinds) = sanitizer(name) {
             return joined().sanitized(kinds);
         }
+        if let Some(tag) = constructed_tag(name) {
+            return Value::clean().with_tag(tag);
+        }
         match name {
             "builtins.input" | "builtins.raw_input" => {
                 return self.source(node, "input()", Confidence::Low);
@@ -1776,7 +1847,6 @@ impl<'t> Interp<'_, 't> {
             | "werkzeug.wrappers.Response" => {
                 return Value::clean().with_tag(RESPONSE);
             }
-            "logging.getLogger" => return Value::clean().with_tag(LOGGER),
             // The format string is markup; the values are escaped into it.
             "django.utils.html.format_html" => {
                 let mut v = args.first().map(|a| a.value.flatten()).unwrap_or_default();
@@ -2228,6 +2298,12 @@ impl<'t> Interp<'_, 't> {
                 })
                 .collect(),
             "from_string" => one(Template, 0, "source"),
+            "get" | "post" | "put" | "patch" | "delete" | "head" | "options"
+                if receiver.tag == Some(HTTP_CLIENT) =>
+            {
+                one(Ssrf, 0, "url")
+            }
+            "request" if receiver.tag == Some(HTTP_CLIENT) => one(Ssrf, 1, "url"),
             "xpath" => one(Xpath, 0, "_path"),
             "search_s" | "search_st" | "search_ext" | "search_ext_s" => {
                 let mut v = one(Ldap, 2, "filterstr");
