@@ -2279,7 +2279,7 @@ impl<'t> Interp<'_, 't> {
                 .next()
                 .is_some_and(|m| LOG_METHODS.contains(&m) || m == "log")
         {
-            return self.all_positional(args, Log);
+            return self.log_arguments(args, usize::from(name.ends_with(".log")));
         }
         let Some(method) = method else {
             return Vec::new();
@@ -2323,7 +2323,7 @@ impl<'t> Interp<'_, 't> {
                 && (receiver.tag == Some(LOGGER)
                     || receiver_text.as_deref().is_some_and(|r| r.contains("log"))) =>
             {
-                self.all_positional(args, Log)
+                self.log_arguments(args, 0)
             }
             "add" | "set" | "add_header" | "setdefault"
                 if receiver_node.is_some_and(|r| self.text(r).ends_with("headers"))
@@ -2369,12 +2369,46 @@ impl<'t> Interp<'_, 't> {
             .collect()
     }
 
+    /// The arguments of a logging call that can write a line break into the log: all
+    /// positional ones, except those the constant format at `format_at` prints with
+    /// `%r` (which escapes line breaks) or as numbers.
+    fn log_arguments(&self, args: &[Arg<'t>], format_at: usize) -> Vec<SinkArg> {
+        let positional: Vec<usize> = args
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.keyword.is_none())
+            .map(|(i, _)| i)
+            .collect();
+        let conversions = positional
+            .get(format_at)
+            .and_then(|&i| args.get(i))
+            .and_then(|a| a.value.as_str())
+            .and_then(percent_conversions);
+        positional
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| {
+                let conversion = j
+                    .checked_sub(format_at + 1)
+                    .and_then(|k| conversions.as_ref().and_then(|c| c.get(k)));
+                !conversion.is_some_and(|c| "radiouxXeEfFgG".contains(*c))
+            })
+            .map(|(_, &arg)| SinkArg {
+                kind: SinkKind::Log,
+                arg,
+                element: None,
+            })
+            .collect()
+    }
+
     /// A Flask view's return value is the HTML body when it is a string.
     fn view_return(&mut self, node: Node<'t>, value: &Value) {
         if value.tag == Some(RESPONSE) || matches!(value.shape, Shape::Map(_)) {
             return;
         }
         let body = match &value.shape {
+            // `return body, 200, {"Content-Type": "text/plain"}`: not a page.
+            Shape::Seq(items) if items.iter().skip(1).any(declares_non_html) => return,
             Shape::Seq(items) => items.first().cloned().unwrap_or_default(),
             _ => value.clone(),
         };
@@ -2428,6 +2462,45 @@ fn is_module_level(node: Node<'_>) -> bool {
 
 fn is_constant_name(name: &str) -> bool {
     name.chars().any(|c| c.is_ascii_uppercase()) && !name.chars().any(|c| c.is_ascii_lowercase())
+}
+
+/// The conversion characters of a `%`-format's positional specifiers, in order
+/// (`"%s took %d ms"` gives `['s', 'd']`); `None` when it names mapping keys (`%(x)s`)
+/// or takes widths from the arguments (`%*d`), which shift the arguments.
+fn percent_conversions(format: &str) -> Option<Vec<char>> {
+    let mut out = Vec::new();
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        loop {
+            let next = chars.next()?;
+            match next {
+                '%' => break,
+                '(' | '*' => return None,
+                '#' | '0' | '-' | ' ' | '+' | '.' | 'h' | 'l' | 'L' => {}
+                d if d.is_ascii_digit() => {}
+                conversion => {
+                    out.push(conversion);
+                    break;
+                }
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Whether a header map of a view's return tuple sets a content type that is not HTML.
+fn declares_non_html(headers: &Value) -> bool {
+    let Shape::Map(map) = &headers.shape else {
+        return false;
+    };
+    map.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("content-type")
+            && v.as_str()
+                .is_some_and(|t| !t.to_ascii_lowercase().contains("html"))
+    })
 }
 
 fn const_key(c: &Const) -> Option<String> {
@@ -2594,4 +2667,20 @@ fn formats_only_numbers(format: &str) -> bool {
         }
     }
     any
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_conversions;
+
+    #[test]
+    fn percent_conversions_list_positional_specifiers_in_order() {
+        assert_eq!(
+            percent_conversions("%s took %5.1f ms (%r), 100%%"),
+            Some(vec!['s', 'f', 'r'])
+        );
+        assert_eq!(percent_conversions("plain"), Some(vec![]));
+        assert_eq!(percent_conversions("%(user)s"), None);
+        assert_eq!(percent_conversions("%*d"), None);
+    }
 }
