@@ -42,7 +42,7 @@ declare_rule! {
         severity: Error,
         cwe: [113],
         precision: High,
-        kinds: ["call", "assignment"],
+        kinds: ["call", "assignment", "return_statement"],
         fix: "Remove `\\r` and `\\n` from the value, or URL-encode it, before putting it in a header",
     }
 }

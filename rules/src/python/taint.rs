@@ -207,6 +207,7 @@ impl<'t> FileTaint<'t> {
             fields: BTreeMap::new(),
             loops: Vec::new(),
             shallow,
+            parsed_urls: HashMap::new(),
         };
         let mut state = if shallow {
             State::default()
@@ -704,6 +705,8 @@ struct Interp<'a, 't> {
     /// Whether calls into this file's functions and other methods' fields are left
     /// unexplored (see [`FileTaint::interpret`]).
     shallow: bool,
+    /// Variables holding a parsed URL (`parsed = urlparse(url)`), with the URL's variable.
+    parsed_urls: HashMap<String, String>,
 }
 
 impl<'t> Interp<'_, 't> {
@@ -1070,7 +1073,9 @@ impl<'t> Interp<'_, 't> {
                     .split_whitespace()
                     .collect::<Vec<_>>()
                     .join(" ");
-                let Some(var) = self.var_key(*left) else {
+                // `urlparse(url).hostname in ALLOWED_HOSTS` vets where `url` leads.
+                let host_of = self.parsed_url_host(*left);
+                let Some(var) = host_of.clone().or_else(|| self.var_key(*left)) else {
                     return;
                 };
                 let holds = match op.as_str() {
@@ -1089,7 +1094,12 @@ impl<'t> Interp<'_, 't> {
                     return;
                 }
                 let current = st.get(&var).cloned().unwrap_or_default();
-                let clean = if op.contains('=') && against.konst.is_some() {
+                let clean = if host_of.is_some() {
+                    Value {
+                        tag: current.tag,
+                        ..current.sanitized(KindSet::of(&[SinkKind::Ssrf, SinkKind::Redirect]))
+                    }
+                } else if op.contains('=') && against.konst.is_some() {
                     against
                 } else {
                     Value {
@@ -1128,6 +1138,35 @@ impl<'t> Interp<'_, 't> {
             }
             _ => {}
         }
+    }
+
+    /// The variable whose URL `node` reads the host of: `url` for
+    /// `urlparse(url).hostname`, or for `parsed.netloc` after `parsed = urlsplit(url)`.
+    fn parsed_url_host(&self, node: Node<'t>) -> Option<String> {
+        let node = ast::unparenthesize(node);
+        if node.kind() != "attribute" {
+            return None;
+        }
+        let attr = node.child_by_field_name("attribute").map(|a| self.text(a));
+        if !matches!(attr, Some("hostname" | "netloc")) {
+            return None;
+        }
+        let object = ast::unparenthesize(node.child_by_field_name("object")?);
+        match object.kind() {
+            "identifier" => self.parsed_urls.get(self.text(object)).cloned(),
+            "call" => self.parsed_url_argument(object),
+            _ => None,
+        }
+    }
+
+    /// `url` when `call` is `urlparse(url)` or `urlsplit(url)`.
+    fn parsed_url_argument(&self, call: Node<'t>) -> Option<String> {
+        let parses = matches!(
+            self.module.resolve_call(call).as_deref(),
+            Some("urllib.parse.urlparse" | "urllib.parse.urlsplit" | "urlparse.urlparse")
+        );
+        let arg = call::positional(call, 0)?;
+        (parses && arg.kind() == "identifier").then(|| self.text(arg).to_string())
     }
 
     /// A regular expression that admits only word characters and a few separators.
@@ -1174,6 +1213,13 @@ impl<'t> Interp<'_, 't> {
             (self.eval(right, st), right)
         };
         if let Some(left) = node.child_by_field_name("left") {
+            if left.kind() == "identifier" {
+                let name = self.text(left).to_string();
+                match self.parsed_url_argument(ast::unparenthesize(right)) {
+                    Some(url) => self.parsed_urls.insert(name, url),
+                    None => self.parsed_urls.remove(&name),
+                };
+            }
             self.assign(left, value, st, Some((node, value_node)));
         }
     }
@@ -1927,6 +1973,14 @@ impl<'t> Interp<'_, 't> {
                 .map(|a| a.value.clone())
         };
         let var = receiver_node.and_then(|r| self.var_key(r));
+        // `request.args.get("page", type=int)` converts, or falls back to the default.
+        if matches!(method, "get" | "getlist")
+            && args.iter().any(|a| {
+                a.keyword == Some("type") && matches!(self.text(a.node), "int" | "float" | "bool")
+            })
+        {
+            return Value::clean();
+        }
         match method {
             "format" | "format_map" => {
                 let prefix = receiver
@@ -2161,6 +2215,18 @@ impl<'t> Interp<'_, 't> {
                 .collect::<Vec<_>>()
         };
         let receiver_text = receiver_node.map(|r| self.text(r).to_ascii_lowercase());
+        // `Response(body, headers={...})`: the header values.
+        let headers = || {
+            args.iter()
+                .position(|a| a.keyword == Some("headers"))
+                .map(|arg| SinkArg {
+                    kind: HeaderSplitting,
+                    arg,
+                    element: None,
+                })
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
         match name {
             "sqlalchemy.text"
             | "sqlalchemy.sql.text"
@@ -2196,7 +2262,7 @@ impl<'t> Interp<'_, 't> {
             "django.http.HttpResponse" | "flask.Response" | "werkzeug.wrappers.Response"
                 if self.declares_non_html(node) =>
             {
-                return Vec::new();
+                return headers();
             }
             "flask.make_response"
             | "django.http.HttpResponse"
@@ -2204,7 +2270,11 @@ impl<'t> Interp<'_, 't> {
             | "flask.Markup"
             | "django.utils.safestring.mark_safe"
             | "flask.Response"
-            | "werkzeug.wrappers.Response" => return one(Xss, 0, "response"),
+            | "werkzeug.wrappers.Response" => {
+                let mut v = one(Xss, 0, "response");
+                v.extend(headers());
+                return v;
+            }
             "requests.get"
             | "requests.post"
             | "requests.put"
@@ -2298,6 +2368,16 @@ impl<'t> Interp<'_, 't> {
                 })
                 .collect(),
             "from_string" => one(Template, 0, "source"),
+            // An uploaded file (`request.files["f"].save(path)`) written where its
+            // request says.
+            "save"
+                if receiver
+                    .all_origins()
+                    .iter()
+                    .any(|o| !matches!(o.label, Label::Opaque)) =>
+            {
+                one(Path, 0, "dst")
+            }
             "get" | "post" | "put" | "patch" | "delete" | "head" | "options"
                 if receiver.tag == Some(HTTP_CLIENT) =>
             {
@@ -2408,8 +2488,19 @@ impl<'t> Interp<'_, 't> {
         }
         let body = match &value.shape {
             // `return body, 200, {"Content-Type": "text/plain"}`: not a page.
-            Shape::Seq(items) if items.iter().skip(1).any(declares_non_html) => return,
-            Shape::Seq(items) => items.first().cloned().unwrap_or_default(),
+            Shape::Seq(items) => {
+                let at = node.named_child(0).unwrap_or(node);
+                for headers in items.iter().skip(1) {
+                    if matches!(headers.shape, Shape::Map(_) | Shape::Seq(_)) {
+                        let name = "the view's response headers";
+                        self.sink(node, at, SinkKind::HeaderSplitting, name, headers);
+                    }
+                }
+                if items.iter().skip(1).any(declares_non_html) {
+                    return;
+                }
+                items.first().cloned().unwrap_or_default()
+            }
             _ => value.clone(),
         };
         if body.tag == Some(RESPONSE) {
