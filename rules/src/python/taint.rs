@@ -72,6 +72,9 @@ pub struct FnResult {
     pub summary: Summary,
     /// Code a constant condition never runs (`if DEBUG:` with `DEBUG = False`).
     pub dead: Vec<Key>,
+    /// Stores into a parameter by subscript (`store[key] = value`), by parameter index:
+    /// sinks when a caller passes the session.
+    pub param_stores: Vec<(usize, SinkHit)>,
 }
 
 impl FnResult {
@@ -176,6 +179,7 @@ impl<'t> FileTaint<'t> {
                 sinks: interp.hits,
             },
             dead: interp.dead,
+            param_stores: interp.param_stores,
         });
         self.busy.borrow_mut().remove(&function.id());
         self.results
@@ -208,6 +212,7 @@ impl<'t> FileTaint<'t> {
             loops: Vec::new(),
             shallow,
             parsed_urls: HashMap::new(),
+            param_stores: Vec::new(),
         };
         let mut state = if shallow {
             State::default()
@@ -707,6 +712,8 @@ struct Interp<'a, 't> {
     shallow: bool,
     /// Variables holding a parsed URL (`parsed = urlparse(url)`), with the URL's variable.
     parsed_urls: HashMap<String, String>,
+    /// See [`FnResult::param_stores`].
+    param_stores: Vec<(usize, SinkHit)>,
 }
 
 impl<'t> Interp<'_, 't> {
@@ -1303,6 +1310,19 @@ impl<'t> Interp<'_, 't> {
                             "session[...]",
                             &value,
                         );
+                    } else if let [origin] = base_value.origins.as_slice()
+                        && let Label::Param(i) = origin.label
+                        && base_value.tag.is_none()
+                    {
+                        self.param_stores.push((
+                            i,
+                            SinkHit {
+                                kind: SinkKind::TrustBoundary,
+                                sink: Span::of(value_node, self.src),
+                                sink_name: "session[...]".to_string(),
+                                value: value.flatten(),
+                            },
+                        ));
                     } else if header || base_value.tag == Some(RESPONSE) {
                         self.sink(
                             assignment,
@@ -2155,7 +2175,13 @@ impl<'t> Interp<'_, 't> {
         }
         let callee = quote::short(self.text(function));
         let call_step = self.step(node, format!("passed to `{callee}()`"));
-        for hit in &summary.sinks {
+        // `remember(request.session, "key", value)` stores into the session.
+        let session_stores = result
+            .param_stores
+            .iter()
+            .filter(|(i, _)| bound.get(*i).is_some_and(|b| b.tag == Some(SESSION)))
+            .map(|(_, hit)| hit);
+        for hit in summary.sinks.iter().chain(session_stores) {
             let v = Summary::substitute(&hit.value, &bound, &call_step);
             if let Some(origin) = v.source_for(hit.kind) {
                 self.flows.push((
