@@ -1913,11 +1913,16 @@ impl<'t> Interp<'_, 't> {
             | "werkzeug.wrappers.Response" => {
                 return Value::clean().with_tag(RESPONSE);
             }
-            // The format string is markup; the values are escaped into it.
-            "django.utils.html.format_html" => {
+            // The format string is markup or a filter; the values are escaped into it.
+            "django.utils.html.format_html" | "ldap.filter.filter_format" => {
+                let kind = if name.starts_with("ldap") {
+                    SinkKind::Ldap
+                } else {
+                    SinkKind::Xss
+                };
                 let mut v = args.first().map(|a| a.value.flatten()).unwrap_or_default();
                 for a in args.iter().skip(1) {
-                    v = v.join(&a.value.flatten().sanitized(KindSet::of(&[SinkKind::Xss])));
+                    v = v.join(&a.value.flatten().sanitized(KindSet::of(&[kind])));
                 }
                 v.konst = None;
                 return v;
