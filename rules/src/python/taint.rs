@@ -108,9 +108,12 @@ impl<'t> FileTaint<'t> {
         // Every source names one of these words, or is a variable of a Flask URL rule
         // (`"/files/<name>"`); a file without them has no flow to find.
         let flask = source.contains("flask");
-        let active = ["request", "Request", "argv", "input(", "environ", "getenv"]
-            .iter()
-            .any(|w| source.contains(w))
+        let active = [
+            "request", "Request", ".GET", ".POST", ".META", ".COOKIES", ".FILES", "argv", "input(",
+            "environ", "getenv",
+        ]
+        .iter()
+        .any(|w| source.contains(w))
             || flask && source.contains("/<");
         FileTaint {
             source,
@@ -1747,6 +1750,17 @@ impl<'t> Interp<'_, 't> {
                 return Value::clean().with_tag(SESSION);
             }
             return Value::clean().with_tag(REQUEST);
+        }
+        // Only a Django request has `.GET`, `.POST`, `.META`: a parameter read this way is
+        // the request, whatever the view calls it (`def search(r): r.GET["q"]`).
+        if matches!(attr, "GET" | "POST" | "COOKIES" | "META" | "FILES")
+            && base
+                .origins
+                .iter()
+                .any(|o| matches!(o.label, Label::Param(_)))
+        {
+            let what = format!("{}.{attr}", self.text(object));
+            return self.source(node, &what, Confidence::High);
         }
         if base.is_tainted() {
             let mut v = base.flatten();
