@@ -1,7 +1,9 @@
 //! Java rules, one file each, and the compilation-unit facts they share.
 
 pub mod calls;
+pub mod flows;
 pub mod semantic;
+pub mod taint;
 pub mod text;
 
 crate::register_rules! {
@@ -46,4 +48,14 @@ crate::register_rules! {
     s3_transfer_manager_not_shutdown::S3TransferManagerNotShutdown,
     regex_compiled_in_loop::RegexCompiledInLoop,
     string_concat_in_loop::StringConcatInLoop,
+    path_traversal::PathTraversal,
+    xss::Xss,
+    ldap_injection::LdapInjection,
+    xpath_injection::XpathInjection,
+    trust_boundary_violation::TrustBoundaryViolation,
+    open_redirect::OpenRedirect,
+    ssrf::Ssrf,
+    log_injection::LogInjection,
+    http_response_splitting::HttpResponseSplitting,
+    code_injection::CodeInjection,
 }
