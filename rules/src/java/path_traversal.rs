@@ -11,11 +11,12 @@ declare_rule! {
     /// Checks for servlet request data or Spring request parameters used as a file path:
     /// `new File(..)`, `new FileInputStream(..)`, `new FileOutputStream(..)`, `new
     /// FileReader(..)`, `new FileWriter(..)`, `new RandomAccessFile(..)`, `Paths.get(..)`,
-    /// `Path.of(..)`, `Path.resolve(..)` and the `Files` methods that read, write, copy or
-    /// delete. The value is followed through the method and same-file helpers.
+    /// `Path.of(..)` and the `Files` methods that read, write, copy or delete. The value is
+    /// followed through the method and same-file helpers.
     ///
     /// Only the file name part (`FilenameUtils.getName`, `Paths.get(x).getFileName()`, `new
-    /// File(x).getName()`), numbers, and values checked against an allow-list are fine.
+    /// File(x).getName()`), numbers, values checked against an allow-list, and paths
+    /// normalized and then checked with `startsWith(base)` are fine.
     ///
     /// ## Why is this bad?
     /// A name such as `../../etc/passwd` or an absolute path walks out of the directory the

@@ -9,12 +9,13 @@ use crate::{Checker, Rule, declare_rule};
 declare_rule! {
     /// ## What it does
     /// Checks for servlet request data or Spring request parameters used as the URL of a
-    /// request the server makes: `new URL(..)`, `new URI(..)`, `URI.create(..)`,
-    /// `HttpRequest.newBuilder(..)`, `.uri(..)` on request builders, and `RestTemplate`
-    /// methods.
+    /// request the server makes: `openConnection()`, `openStream()` or `getContent()` on a
+    /// `URL` built from it, `HttpRequest.newBuilder(..)`, `.uri(..)` on request builders,
+    /// and `RestTemplate` methods.
     ///
-    /// URLs whose scheme and host are fixed by a constant prefix, and values checked
-    /// against an allow-list, are fine.
+    /// URLs whose scheme and host are fixed by a constant prefix, values checked against
+    /// an allow-list, and URLs whose host is checked (`ALLOWED.contains(url.getHost())`)
+    /// before the request are fine.
     ///
     /// ## Why is this bad?
     /// The server can reach what the attacker cannot: cloud metadata endpoints with

@@ -36,6 +36,7 @@ const REQUEST: Tag = 1;
 const RESPONSE: Tag = 2;
 const SESSION: Tag = 3;
 const WRITER: Tag = 4;
+const NORMALIZED_PATH: Tag = 5;
 
 /// A range of a node, used to key what is recorded at a node.
 type Key = (usize, usize);
@@ -552,9 +553,9 @@ const PATH_SINK_NAMES: &[&str] = &[
 const WRITE_METHODS: &[&str] = &["print", "println", "write", "printf", "format", "append"];
 
 const SSRF_SINK_NAMES: &[&str] = &[
-    "URL",
-    "URI",
-    "create",
+    "openConnection",
+    "openStream",
+    "getContent",
     "newBuilder",
     "uri",
     "getForObject",
@@ -1132,7 +1133,30 @@ impl<'t> Interp<'_, 't> {
                     "isNumeric" | "isAlphanumeric" | "isAlpha" | "isDigits" | "isCreatable" => {
                         (args.first().copied(), None)
                     }
+                    "startsWith" => {
+                        let Some(o) = object else { return };
+                        if self.eval(o, &mut scratch).tag != Some(NORMALIZED_PATH) {
+                            return;
+                        }
+                        (Some(o), None)
+                    }
                     _ => return,
+                };
+                // `ALLOWED.contains(url.getHost())`: the URL's host is checked.
+                let (target, kinds) = match target.map(ast::unparenthesize) {
+                    Some(t)
+                        if t.kind() == "method_invocation"
+                            && t.child_by_field_name("name").is_some_and(|n| {
+                                matches!(self.text(n), "getHost" | "getAuthority")
+                            }) =>
+                    {
+                        (
+                            t.child_by_field_name("object"),
+                            KindSet::of(&[SinkKind::Ssrf, SinkKind::Redirect]),
+                        )
+                    }
+                    t if name == "startsWith" => (t, KindSet::of(&[SinkKind::Path])),
+                    t => (t, KindSet::ALL),
                 };
                 if let Some(target) = target
                     && let Some(var) = self.var_key(target)
@@ -1140,7 +1164,7 @@ impl<'t> Interp<'_, 't> {
                 {
                     let clean = match value {
                         Some(v) => v,
-                        None => current.sanitized(KindSet::ALL),
+                        None => current.sanitized(kinds),
                     };
                     st.set(var, clean);
                 }
@@ -1284,7 +1308,28 @@ impl<'t> Interp<'_, 't> {
             "object_creation_expression" => self.creation(node, st),
             "array_creation_expression" => match node.child_by_field_name("value") {
                 Some(init) => self.eval(init, st),
-                None => Value::clean(),
+                None => {
+                    // `new String[3]`: that many tracked elements, all unset.
+                    let mut cursor = node.walk();
+                    let dims: Vec<Node<'t>> = node
+                        .children_by_field_name("dimensions", &mut cursor)
+                        .filter(|d| d.kind() == "dimensions_expr")
+                        .collect();
+                    let size = match dims.as_slice() {
+                        [one] => match one.named_child(0).map(|e| self.eval(e, st).konst) {
+                            Some(Some(Const::Int(n))) => usize::try_from(n).ok(),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    match size {
+                        Some(n) if n <= 64 => Value {
+                            shape: Shape::Seq(Rc::new(vec![Value::clean(); n])),
+                            ..Value::default()
+                        },
+                        _ => Value::clean(),
+                    }
+                }
             },
             "array_initializer" => {
                 let items: Vec<Value> = ast::named_children(node)
@@ -1552,6 +1597,13 @@ impl<'t> Interp<'_, 't> {
         };
         let sinks = self.call_sinks(name, object, receiver.as_ref(), &args);
         let mut checked = KindSet::EMPTY;
+        if matches!(name, "openConnection" | "openStream" | "getContent")
+            && args.is_empty()
+            && let (Some(o), Some(r)) = (object, &receiver)
+        {
+            self.sink(node, o, SinkKind::Ssrf, &sink_name, &r.clone());
+            checked = KindSet::of(&[SinkKind::Ssrf]);
+        }
         for (kind, index) in sinks {
             if let Some(arg) = args.get(index) {
                 let value = arg.value.clone();
@@ -1620,6 +1672,12 @@ impl<'t> Interp<'_, 't> {
         if is_response {
             if matches!(name, "getWriter" | "getOutputStream") {
                 return Value::clean().with_tag(WRITER);
+            }
+            if matches!(
+                name,
+                "encodeRedirectURL" | "encodeURL" | "encodeRedirectUrl" | "encodeUrl"
+            ) {
+                return joined();
             }
             return Value::clean();
         }
@@ -1739,8 +1797,8 @@ impl<'t> Interp<'_, 't> {
                 }
                 return updated;
             }
-            "toString" | "intern" | "trim" | "strip" | "toCharArray" | "getBytes"
-            | "toLowerCase" | "toUpperCase" | "clone" | "orElse" | "reverse"
+            "toString" | "intern" | "trim" | "strip" | "toCharArray" | "getBytes" | "toURL"
+            | "toURI" | "toLowerCase" | "toUpperCase" | "clone" | "orElse" | "reverse"
                 if receiver.is_some() =>
             {
                 let mut v = recv.flatten();
@@ -1765,6 +1823,11 @@ impl<'t> Interp<'_, 't> {
                 return Value::clean();
             }
             "concat" if receiver.is_some() => return recv.concat(&joined()),
+            "create" if qualifier == "URI" => {
+                let mut v = args.first().map(|a| a.value.flatten()).unwrap_or_default();
+                v.konst = None;
+                return v;
+            }
             "valueOf" | "copyValueOf" if qualifier == "String" => {
                 let mut v = joined();
                 if let Some(Const::Int(i)) = &v.konst {
@@ -1782,6 +1845,34 @@ impl<'t> Interp<'_, 't> {
                     .filter(|p| !p.is_empty())
                     .map(Rc::from);
                 return v;
+            }
+            "replace" | "replaceAll"
+                if receiver.is_some()
+                    && args
+                        .first()
+                        .and_then(|a| a.value.as_str())
+                        .is_some_and(|p| {
+                            p.contains("\\n")
+                                || p.contains("\\r")
+                                || p.contains('\n')
+                                || p.contains('\r')
+                        }) =>
+            {
+                // Removing line breaks leaves nothing to forge a log entry or a header with.
+                let mut v = recv
+                    .flatten()
+                    .join(&args.get(1).map(|a| a.value.flatten()).unwrap_or_default());
+                v.konst = None;
+                v.tag = None;
+                v.prefix = None;
+                return v.sanitized(KindSet::of(&[SinkKind::Log, SinkKind::HeaderSplitting]));
+            }
+            "normalize" | "toRealPath" | "getCanonicalPath" | "getCanonicalFile"
+                if receiver.is_some() =>
+            {
+                let mut v = recv.flatten();
+                v.konst = None;
+                return v.with_tag(NORMALIZED_PATH);
             }
             "formatted" | "replace" | "replaceAll" | "replaceFirst" | "substring" | "split"
             | "repeat" | "subSequence"
@@ -1987,7 +2078,8 @@ impl<'t> Interp<'_, 't> {
                     || object_name == Some("getRuntime")
                     || text.contains("runtime") =>
             {
-                out.extend(all(Command));
+                // The command and its environment; a third argument is the directory.
+                out.extend(all(Command).into_iter().take(2));
             }
             "command"
                 if ty == Some("ProcessBuilder")
@@ -1998,7 +2090,6 @@ impl<'t> Interp<'_, 't> {
             }
             "get" if qualifier == "Paths" => out.extend(all(Path)),
             "of" if qualifier == "Path" => out.extend(all(Path)),
-            "resolve" | "resolveSibling" if ty == Some("Path") => out.push((Path, 0)),
             n if qualifier == "Files" && FILES_METHODS.contains(&n) => {
                 // `Files.copy(InputStream, Path)` reads the stream's bytes, not a path.
                 let stream = args.first().is_some_and(|a| {
@@ -2058,7 +2149,6 @@ impl<'t> Interp<'_, 't> {
                 }
             }
             "addCookie" if response => out.push((HeaderSplitting, 0)),
-            "create" if qualifier == "URI" => out.push((Ssrf, 0)),
             "newBuilder" if qualifier == "HttpRequest" => out.push((Ssrf, 0)),
             "uri" => out.push((Ssrf, 0)),
             "getForObject" | "getForEntity" | "postForObject" | "postForEntity"
@@ -2144,7 +2234,6 @@ impl<'t> Interp<'_, 't> {
             "File" => (0..args.len()).map(|i| (Path, i)).collect(),
             t if PATH_TYPES.contains(&t) => vec![(Path, 0)],
             "ProcessBuilder" => (0..args.len()).map(|i| (Command, i)).collect(),
-            "URL" | "URI" => (0..args.len()).map(|i| (Ssrf, i)).collect(),
             "RedirectView" => vec![(Redirect, 0)],
             "ModelAndView"
                 if args
@@ -2167,6 +2256,12 @@ impl<'t> Interp<'_, 't> {
             .iter()
             .fold(Value::clean(), |acc, a| acc.join(&a.value.flatten()));
         match ty {
+            "URL" | "URI" if args.len() == 1 => {
+                // What a URL is made of; the request it makes is the sink.
+                let mut v = args.first().map(|a| a.value.flatten()).unwrap_or_default();
+                v.konst = None;
+                v
+            }
             "StringBuilder" | "StringBuffer" | "String" => match args.first() {
                 None => Value::constant(Const::Str(String::new())),
                 Some(a)
