@@ -31,6 +31,13 @@ use crate::taint::{
 
 const MAX_DEPTH: usize = 64;
 
+/// How many same-file calls deep summaries are computed, each on the stack of the last.
+const MAX_NESTED_CALLS: usize = 8;
+
+/// How many nested loops run their body twice; deeper loops run it once, so the work
+/// stays linear in the nesting.
+const MAX_LOOPS_TWICE: usize = 3;
+
 /// Tags the Java front end puts on values.
 const REQUEST: Tag = 1;
 const RESPONSE: Tag = 2;
@@ -87,7 +94,8 @@ const SOURCE_WORDS: &[&str] = &[
     "getenv",
     "getProperty",
     "System.in",
-    "args",
+    "String[] args",
+    "String... args",
 ];
 
 impl<'t> FileTaint<'t> {
@@ -158,7 +166,13 @@ impl<'t> FileTaint<'t> {
         let name = match node.kind() {
             "method_invocation" => node.child_by_field_name("name"),
             "object_creation_expression" => node.child_by_field_name("type"),
-            "return_statement" => return kind == SinkKind::Redirect,
+            "return_statement" => {
+                return kind == SinkKind::Redirect
+                    && self
+                        .source
+                        .get(node.byte_range())
+                        .is_some_and(|t| t.contains("redirect"));
+            }
             _ => None,
         };
         let Some(name) = name.and_then(|n| self.source.get(n.byte_range())) else {
@@ -174,8 +188,11 @@ impl<'t> FileTaint<'t> {
         if let Some(done) = self.results.borrow().get(&method.id()) {
             return done.clone();
         }
-        if !self.busy.borrow_mut().insert(method.id()) {
-            // Recursion: the call is judged as an unknown method of its arguments.
+        // Recursion, or a chain of calls deeper than the analysis follows: the call is
+        // judged as an unknown method of its arguments.
+        if self.busy.borrow().len() >= MAX_NESTED_CALLS
+            || !self.busy.borrow_mut().insert(method.id())
+        {
             return Rc::new(recursive_result(method, self.source));
         }
         let mut interp = Interp {
@@ -189,6 +206,7 @@ impl<'t> FileTaint<'t> {
             reach: Vec::new(),
             hits: Vec::new(),
             depth: 0,
+            loops: 0,
         };
         let mut state = State::default();
         let params = parameters(method, self.source);
@@ -593,6 +611,8 @@ struct Interp<'a, 't> {
     reach: Vec<(Key, SinkKind, Value)>,
     hits: Vec<SinkHit>,
     depth: usize,
+    /// Loops around the statement being interpreted.
+    loops: usize,
 }
 
 impl<'t> Interp<'_, 't> {
@@ -788,7 +808,9 @@ impl<'t> Interp<'_, 't> {
     ) {
         let before = st.clone();
         let mut pass = st.clone();
-        for _ in 0..2 {
+        let passes = if self.loops < MAX_LOOPS_TWICE { 2 } else { 1 };
+        self.loops += 1;
+        for _ in 0..passes {
             if let Some((name, value)) = bind {
                 pass.set(name.clone(), value.clone());
             }
@@ -801,6 +823,7 @@ impl<'t> Interp<'_, 't> {
             }
             pass = before.join(&pass);
         }
+        self.loops -= 1;
         *st = pass;
     }
 
@@ -2163,7 +2186,11 @@ impl<'t> Interp<'_, 't> {
             }
             n if LOG_METHODS.contains(&n)
                 && (matches!(ty, Some("Logger" | "Log" | "ExtendedLogger"))
-                    || text.contains("log")) =>
+                    || matches!(object_name, Some("getLogger" | "getLog"))
+                    || ty.is_none()
+                        && ast::identifier_words(qualifier)
+                            .last()
+                            .is_some_and(|w| matches!(w.as_str(), "log" | "logger"))) =>
             {
                 out.extend(all(Log));
             }
