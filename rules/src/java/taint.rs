@@ -44,6 +44,7 @@ const RESPONSE: Tag = 2;
 const SESSION: Tag = 3;
 const WRITER: Tag = 4;
 const NORMALIZED_PATH: Tag = 5;
+const WRAPPED_REQUEST: Tag = 6;
 
 /// A range of a node, used to key what is recorded at a node.
 type Key = (usize, usize);
@@ -73,6 +74,7 @@ pub struct FileTaint<'t> {
     reported: RefCell<HashSet<(SinkKind, usize, usize)>>,
     methods: OnceCell<HashMap<&'t str, Vec<Node<'t>>>>,
     called: OnceCell<HashSet<&'t str>>,
+    classes: OnceCell<HashSet<&'t str>>,
 }
 
 /// Words every source is spelled with; a file without any has no flow to find.
@@ -109,6 +111,7 @@ impl<'t> FileTaint<'t> {
             reported: RefCell::new(HashSet::new()),
             methods: OnceCell::new(),
             called: OnceCell::new(),
+            classes: OnceCell::new(),
         }
     }
 
@@ -160,6 +163,27 @@ impl<'t> FileTaint<'t> {
         })
     }
 
+    /// Whether a class, interface, enum or record of this name is declared in this file.
+    fn declares_class(&self, name: &str) -> bool {
+        self.classes
+            .get_or_init(|| {
+                ast::descendants(self.root)
+                    .filter(|n| {
+                        matches!(
+                            n.kind(),
+                            "class_declaration"
+                                | "interface_declaration"
+                                | "enum_declaration"
+                                | "record_declaration"
+                        )
+                    })
+                    .filter_map(|n| n.child_by_field_name("name"))
+                    .filter_map(|n| self.source.get(n.byte_range()))
+                    .collect()
+            })
+            .contains(name)
+    }
+
     /// Whether `node` may be a sink of `kind` or a call into a method of this file, so
     /// that only methods with such a call are ever analysed.
     pub fn is_candidate(&self, node: Node<'t>, kind: SinkKind) -> bool {
@@ -207,6 +231,7 @@ impl<'t> FileTaint<'t> {
             hits: Vec::new(),
             depth: 0,
             loops: 0,
+            lambda_input: None,
         };
         let mut state = State::default();
         let params = parameters(method, self.source);
@@ -613,6 +638,8 @@ struct Interp<'a, 't> {
     depth: usize,
     /// Loops around the statement being interpreted.
     loops: usize,
+    /// What the parameters of a lambda passed to `forEach`/`map`/.. receive.
+    lambda_input: Option<Value>,
 }
 
 impl<'t> Interp<'_, 't> {
@@ -1096,6 +1123,20 @@ impl<'t> Interp<'_, 't> {
                             self.refine_into(s, st, truth, depth + 1);
                         }
                     }
+                } else if (op == "||" && truth) || (op == "&&" && !truth) {
+                    // Either side holds: what both sides prove, joined.
+                    let (Some(l), Some(r)) = (
+                        cond.child_by_field_name("left"),
+                        cond.child_by_field_name("right"),
+                    ) else {
+                        return;
+                    };
+                    let mut left = st.clone();
+                    self.refine_into(l, &mut left, truth, depth + 1);
+                    let mut right = st.clone();
+                    self.refine_into(l, &mut right, !truth, depth + 1);
+                    self.refine_into(r, &mut right, truth, depth + 1);
+                    *st = left.join(&right);
                 }
             }
             "method_invocation" if truth => {
@@ -1380,8 +1421,9 @@ impl<'t> Interp<'_, 't> {
                             .filter(|n| n.kind() == "identifier")
                             .collect()
                     };
+                    let input = self.lambda_input.take().unwrap_or_else(Value::opaque);
                     for n in names {
-                        inner.set(self.text(n), Value::opaque());
+                        inner.set(self.text(n), input.clone());
                     }
                 }
                 if let Some(body) = node.child_by_field_name("body") {
@@ -1604,6 +1646,14 @@ impl<'t> Interp<'_, 't> {
             return v.sanitized(KindSet::of(&[SinkKind::Path]));
         }
         let receiver = object.map(|o| self.eval(o, st));
+        // `values.forEach(v -> ..)`: the lambda's parameter is an element of the receiver.
+        let saved = self.lambda_input.take();
+        if matches!(
+            name,
+            "forEach" | "map" | "filter" | "ifPresent" | "peek" | "anyMatch" | "flatMap"
+        ) {
+            self.lambda_input = receiver.as_ref().map(element_of);
+        }
         let mut args = Vec::new();
         if let Some(list) = node.child_by_field_name("arguments") {
             for a in crate::java::calls::arguments(list) {
@@ -1611,6 +1661,7 @@ impl<'t> Interp<'_, 't> {
                 args.push(Arg { node: a, value });
             }
         }
+        self.lambda_input = saved;
         let qualifier = object
             .map(|o| simple_name(self.text(o)))
             .unwrap_or_default();
@@ -1690,6 +1741,15 @@ impl<'t> Interp<'_, 't> {
             }
             return Value::clean();
         }
+        if recv.tag == Some(WRAPPED_REQUEST)
+            && name.starts_with("get")
+            && ["Parameter", "Value", "Header", "Cookie", "Query"]
+                .iter()
+                .any(|w| name.contains(w))
+        {
+            let what = format!("{}.{name}", object.map_or("", |o| self.text(o)));
+            return self.source(node, &what, Confidence::High);
+        }
         let is_response = recv.tag == Some(RESPONSE)
             || matches!(recv_type, Some("HttpServletResponse" | "ServletResponse"));
         if is_response {
@@ -1723,6 +1783,20 @@ impl<'t> Interp<'_, 't> {
         }
         if name == "valueOf" && NUMERIC_TYPES.contains(&qualifier) {
             return Value::clean();
+        }
+        // A file's contents are not the request data that chose the file.
+        if qualifier == "Files"
+            && matches!(
+                name,
+                "readAllBytes"
+                    | "readAllLines"
+                    | "readString"
+                    | "lines"
+                    | "newInputStream"
+                    | "newBufferedReader"
+            )
+        {
+            return Value::opaque();
         }
         if METHODS_CLEAN.contains(&name) {
             return Value::clean();
@@ -2256,6 +2330,10 @@ impl<'t> Interp<'_, 't> {
         {
             return Value::clean();
         }
+        // `new RequestWrapper(request)`: a class from elsewhere that reads the request.
+        if args.iter().any(|a| a.value.tag == Some(REQUEST)) && !self.ft.declares_class(ty) {
+            return Value::clean().with_tag(WRAPPED_REQUEST);
+        }
         use SinkKind::*;
         let sinks: Vec<(SinkKind, usize)> = match ty {
             "File" => (0..args.len()).map(|i| (Path, i)).collect(),
@@ -2327,6 +2405,8 @@ impl<'t> Interp<'_, 't> {
                     ..Value::default()
                 }
             }
+            // A stream over a file: its contents are not the request data that chose it.
+            t if t != "File" && PATH_TYPES.contains(&t) => Value::opaque(),
             _ if !sinks.is_empty() => {
                 // The sink was checked here; what it opens is not checked again.
                 let mut v = joined;
