@@ -68,7 +68,10 @@ pub struct FnResult {
 pub struct FileTaint<'t> {
     source: &'t str,
     root: Node<'t>,
-    active: bool,
+    /// Whether the file reads request data, and whether it reads the command line,
+    /// the environment or the console.
+    request: bool,
+    low: bool,
     results: RefCell<HashMap<usize, Rc<FnResult>>>,
     busy: RefCell<HashSet<usize>>,
     reported: RefCell<HashSet<(SinkKind, usize, usize)>>,
@@ -77,24 +80,22 @@ pub struct FileTaint<'t> {
     classes: OnceCell<HashSet<&'t str>>,
 }
 
-/// Words every source is spelled with; a file without any has no flow to find.
-const SOURCE_WORDS: &[&str] = &[
-    "getParameter",
-    "getHeader",
-    "getCookies",
-    "getQueryString",
-    "getInputStream",
-    "getReader",
-    "getRequestURI",
-    "getRequestURL",
-    "getPathInfo",
+/// Words request data is read with: the servlet request types and Spring's binding
+/// annotations. A file without any has no high-confidence source.
+const REQUEST_WORDS: &[&str] = &[
+    "HttpServletRequest",
+    "ServletRequest",
     "@RequestParam",
     "@PathVariable",
     "@RequestBody",
     "@RequestHeader",
     "@CookieValue",
-    "getenv",
-    "getProperty",
+];
+
+/// Words the command line, the environment and the console are read with.
+const LOW_WORDS: &[&str] = &[
+    "System.getenv",
+    "System.getProperty",
     "System.in",
     "String[] args",
     "String... args",
@@ -105,7 +106,8 @@ impl<'t> FileTaint<'t> {
         FileTaint {
             source,
             root,
-            active: SOURCE_WORDS.iter().any(|w| source.contains(w)),
+            request: REQUEST_WORDS.iter().any(|w| source.contains(w)),
+            low: LOW_WORDS.iter().any(|w| source.contains(w)),
             results: RefCell::new(HashMap::new()),
             busy: RefCell::new(HashSet::new()),
             reported: RefCell::new(HashSet::new()),
@@ -117,7 +119,7 @@ impl<'t> FileTaint<'t> {
 
     /// Whether the file has anything a source could be.
     pub fn is_active(&self) -> bool {
-        self.active
+        self.request || self.low
     }
 
     /// The method or constructor whose body holds the node with these ancestors.
@@ -187,6 +189,9 @@ impl<'t> FileTaint<'t> {
     /// Whether `node` may be a sink of `kind` or a call into a method of this file, so
     /// that only methods with such a call are ever analysed.
     pub fn is_candidate(&self, node: Node<'t>, kind: SinkKind) -> bool {
+        if !self.request && !kind.accepts_low_confidence() {
+            return false;
+        }
         let name = match node.kind() {
             "method_invocation" => node.child_by_field_name("name"),
             "object_creation_expression" => node.child_by_field_name("type"),
@@ -467,6 +472,8 @@ fn sanitizer(method: &str) -> Option<KindSet> {
         "encodeForXPath" => KindSet::of(&[Xpath]),
         "encodeForOS" => KindSet::of(&[Command]),
         "encodeForURL" => KindSet::of(&[HeaderSplitting, Xss]),
+        // JSON is served as `application/json`, which browsers do not render as HTML.
+        "writeValueAsString" | "toJson" => KindSet::of(&[Xss]),
         _ => return None,
     })
 }
@@ -1030,15 +1037,15 @@ impl<'t> Interp<'_, 't> {
             match c.kind() {
                 "switch_label" => {}
                 "break_statement" => return (None, false),
+                // `case X -> expr;` gives the switch expression its value; a block
+                // gives it by `yield`.
+                "expression_statement" if group.kind() == "switch_rule" => {
+                    let v = c.named_child(0).map(|e| self.eval(e, st));
+                    return (v, false);
+                }
                 _ if group.kind() == "switch_rule" => {
-                    if c.kind() == "expression_statement"
-                        || c.kind().ends_with("statement")
-                        || c.kind() == "block"
-                    {
-                        self.stmt(c, st);
-                        return (None, false);
-                    }
-                    return (Some(self.eval(c, st)), false);
+                    self.stmt(c, st);
+                    return (None, false);
                 }
                 _ => {
                     self.stmt(c, st);
