@@ -1812,6 +1812,46 @@ impl<'t> Interp<'_, 't> {
             return self.apply_summary(node, name, def, args);
         }
         let var = object.and_then(|o| self.var_key(o));
+        // `List.of(..)`, `Map.of(..)`, `Paths.get(..)`: a static method, not a container's.
+        let is_static = object.is_some_and(|o| {
+            matches!(
+                o.kind(),
+                "identifier" | "field_access" | "scoped_identifier"
+            ) && qualifier.starts_with(|c: char| c.is_ascii_uppercase())
+                && self.var_key(o).is_none_or(|v| !st.vars.contains_key(&v))
+                && !semantic_is_constant(qualifier)
+        });
+        let receiver = if is_static { None } else { receiver };
+        if is_static {
+            match (qualifier, name) {
+                ("List" | "Set" | "Arrays" | "Stream", "of" | "asList") => {
+                    return Value {
+                        shape: Shape::Seq(Rc::new(args.iter().map(|a| a.value.clone()).collect())),
+                        ..Value::default()
+                    };
+                }
+                ("Map", "of") => {
+                    let mut items = BTreeMap::new();
+                    let mut untracked = Value::clean();
+                    for pair in args.chunks(2) {
+                        if let [k, v] = pair {
+                            match k.value.konst.as_ref().and_then(const_key) {
+                                Some(k) => {
+                                    items.insert(k, v.value.clone());
+                                }
+                                None => untracked = untracked.join(&v.value.flatten()),
+                            }
+                        }
+                    }
+                    return Value {
+                        origins: untracked.origins,
+                        shape: Shape::Map(Rc::new(items)),
+                        ..Value::default()
+                    };
+                }
+                _ => {}
+            }
+        }
         match name {
             "add" | "addElement" | "push" | "offer" if receiver.is_some() => {
                 let value = match args {
@@ -2468,6 +2508,12 @@ impl<'t> Interp<'_, 't> {
         }
         self.reach.push((key(trigger), kind, value));
     }
+}
+
+/// Whether a name is written like a constant (`ALLOWED`), so a qualifier spelled so is
+/// a field, not a type.
+fn semantic_is_constant(name: &str) -> bool {
+    crate::java::semantic::is_constant_name(name) && name.len() > 1
 }
 
 fn join_opt(a: Option<Value>, b: Option<Value>) -> Option<Value> {
