@@ -1186,11 +1186,35 @@ impl<'t> Interp<'_, 't> {
                             return;
                         }
                     }
-                    "matches" => {
-                        let pattern = match object.map(|o| self.text(o)) {
-                            Some("Pattern") if args.len() == 2 => args.first().copied(),
-                            _ => args.first().copied(),
+                    // `PATTERN.matcher(x).matches()` with `PATTERN = Pattern.compile("..")`.
+                    "matches" if args.is_empty() => {
+                        let Some(matcher) = object.map(ast::unparenthesize) else {
+                            return;
                         };
+                        if matcher.kind() != "method_invocation"
+                            || matcher
+                                .child_by_field_name("name")
+                                .is_none_or(|n| self.text(n) != "matcher")
+                        {
+                            return;
+                        }
+                        let compiled = matcher
+                            .child_by_field_name("object")
+                            .and_then(|o| self.unit.field(self.text(o), o))
+                            .and_then(|f| f.value)
+                            .filter(|v| v.kind() == "method_invocation")
+                            .and_then(|v| v.child_by_field_name("arguments"))
+                            .and_then(|a| a.named_child(0));
+                        if !compiled.is_some_and(|p| self.strict_pattern(p)) {
+                            return;
+                        }
+                        let target = matcher
+                            .child_by_field_name("arguments")
+                            .and_then(|a| a.named_child(0));
+                        (target, None)
+                    }
+                    "matches" => {
+                        let pattern = args.first().copied();
                         if !pattern.is_some_and(|p| self.strict_pattern(p)) {
                             return;
                         }
