@@ -26,7 +26,7 @@ use crate::java::sql_injection::{GENERIC_METHODS, SQL_METHODS, SQL_RECEIVER_WORD
 use crate::java::text::{quote, simple_name};
 use crate::taint::{
     Confidence, Const, Flow, KindSet, Label, Shape, SinkHit, SinkKind, State, Step, Summary, Tag,
-    Trace, Value, fold, prefix_fixes_host,
+    Trace, Value, const_key, element_of, fold, load, prefix_fixes_host, remove, store,
 };
 
 const MAX_DEPTH: usize = 64;
@@ -1936,7 +1936,10 @@ impl<'t> Interp<'_, 't> {
             "remove" if receiver.is_some() && args.len() == 1 => {
                 let index = args.first().and_then(|a| a.value.konst.clone());
                 let removed = load(&recv, index.as_ref());
-                if let Some(var) = var {
+                // `remove(object)` with an unknown argument leaves the container as it was.
+                if let Some(var) = var
+                    && index.is_some()
+                {
                     st.set(var, remove(&recv, index.as_ref()));
                 }
                 return removed;
@@ -2544,130 +2547,5 @@ fn join_opt(a: Option<Value>, b: Option<Value>) -> Option<Value> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.join(&b)),
         (a, b) => a.or(b),
-    }
-}
-
-fn const_key(c: &Const) -> Option<String> {
-    match c {
-        Const::Str(s) => Some(s.clone()),
-        Const::Int(i) => Some(i.to_string()),
-        Const::Bool(_) => None,
-    }
-}
-
-/// What iterating a value yields.
-fn element_of(v: &Value) -> Value {
-    match &v.shape {
-        Shape::Seq(items) => items
-            .iter()
-            .fold(Value::clean(), |acc, i| acc.join(i))
-            .join(&Value {
-                origins: v.origins.clone(),
-                ..Value::default()
-            }),
-        Shape::Map(_) => Value {
-            origins: v.origins.clone(),
-            ..Value::default()
-        },
-        Shape::Scalar => {
-            let mut f = v.flatten();
-            f.konst = None;
-            f.tag = None;
-            f
-        }
-    }
-}
-
-/// `base[index]`: the element under a constant index when tracked, the untracked part
-/// otherwise; an unknown index reads any element.
-fn load(base: &Value, index: Option<&Const>) -> Value {
-    let untracked = || Value {
-        origins: base.origins.clone(),
-        ..Value::default()
-    };
-    match (&base.shape, index) {
-        (Shape::Map(items), Some(k)) => match const_key(k).and_then(|k| items.get(&k)) {
-            Some(v) => v.clone(),
-            None => untracked(),
-        },
-        (Shape::Seq(items), Some(Const::Int(i))) => usize::try_from(*i)
-            .ok()
-            .and_then(|a| items.get(a))
-            .cloned()
-            .unwrap_or_else(untracked),
-        (Shape::Scalar, _) => {
-            let mut v = base.flatten();
-            v.konst = None;
-            v.tag = None;
-            v
-        }
-        _ => base.flatten(),
-    }
-}
-
-/// `base[index] = value`: a strong update under a constant index, a weak one otherwise.
-fn store(base: &Value, index: Option<&Const>, value: Value) -> Value {
-    match (&base.shape, index) {
-        (Shape::Map(items), Some(k)) if const_key(k).is_some() => {
-            let mut items = (**items).clone();
-            if let Some(k) = const_key(k) {
-                items.insert(k, value);
-            }
-            Value {
-                shape: Shape::Map(Rc::new(items)),
-                ..base.clone()
-            }
-        }
-        (Shape::Seq(items), Some(Const::Int(i)))
-            if usize::try_from(*i).is_ok_and(|i| i < items.len()) =>
-        {
-            let mut items = (**items).clone();
-            if let Some(slot) = usize::try_from(*i).ok().and_then(|i| items.get_mut(i)) {
-                *slot = value;
-            }
-            Value {
-                shape: Shape::Seq(Rc::new(items)),
-                ..base.clone()
-            }
-        }
-        _ => {
-            let mut v = base.clone();
-            for o in value.all_origins() {
-                if !v.origins.iter().any(|x| x.label == o.label) {
-                    v.origins.push(o);
-                }
-            }
-            v
-        }
-    }
-}
-
-/// `list.remove(index)` or `map.remove(key)`: the container without that element.
-fn remove(base: &Value, index: Option<&Const>) -> Value {
-    match (&base.shape, index) {
-        (Shape::Map(items), Some(k)) => {
-            let mut items = (**items).clone();
-            if let Some(k) = const_key(k) {
-                items.remove(&k);
-            }
-            Value {
-                shape: Shape::Map(Rc::new(items)),
-                ..base.clone()
-            }
-        }
-        (Shape::Seq(items), Some(Const::Int(i))) => {
-            let mut items = (**items).clone();
-            match usize::try_from(*i).ok().filter(|at| *at < items.len()) {
-                Some(at) => {
-                    items.remove(at);
-                    Value {
-                        shape: Shape::Seq(Rc::new(items)),
-                        ..base.clone()
-                    }
-                }
-                None => base.flatten(),
-            }
-        }
-        _ => base.clone(),
     }
 }
