@@ -249,7 +249,12 @@ impl<'t> FileTaint<'t> {
                 interp.types.insert(p.name.clone(), ty);
             }
             let value = if let Some(annotation) = p.annotation {
-                interp.source(p.node, annotation, Confidence::High)
+                // Spring converts to numbers, dates and UUIDs before the method runs.
+                if ty.is_some_and(|t| SCALAR_TYPES.contains(&t)) {
+                    Value::clean()
+                } else {
+                    interp.source(p.node, annotation, Confidence::High)
+                }
             } else if is_main && p.name == "args" {
                 interp.source(p.node, "args", Confidence::Low)
             } else if let Some(tag) = tag_of_type(ty, &p.name) {
@@ -303,6 +308,30 @@ struct Param<'t> {
     /// The Spring annotation that binds it to request data, when it has one.
     annotation: Option<&'static str>,
 }
+
+/// Types a request parameter is converted to that cannot carry text.
+const SCALAR_TYPES: &[&str] = &[
+    "int",
+    "long",
+    "short",
+    "byte",
+    "double",
+    "float",
+    "boolean",
+    "Integer",
+    "Long",
+    "Short",
+    "Byte",
+    "Double",
+    "Float",
+    "Boolean",
+    "BigDecimal",
+    "BigInteger",
+    "UUID",
+    "LocalDate",
+    "LocalDateTime",
+    "Instant",
+];
 
 /// Spring annotations whose parameters are request data.
 const SPRING_SOURCES: &[(&str, &str)] = &[
