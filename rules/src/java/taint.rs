@@ -1864,6 +1864,48 @@ impl<'t> Interp<'_, 't> {
         if let Some(def) = self.local_method(node, name, object, args.len()) {
             return self.apply_summary(node, name, def, args);
         }
+        if let Some(v) = self.value_method(node, name, object, qualifier, receiver, args, st) {
+            return v;
+        }
+        // An unknown method: its result may be made of its receiver and arguments.
+        let mut v = joined();
+        if object.is_some() {
+            v = v.join(&recv.flatten());
+        }
+        if v.is_tainted() {
+            v.konst = None;
+            v.tag = None;
+            v.prefix = None;
+            v.shape = Shape::Scalar;
+            return v;
+        }
+        if matches!(
+            name,
+            "getLogger" | "getInstance" | "encoder" | "getDecoder" | "getEncoder" | "getRuntime"
+        ) {
+            return Value::clean();
+        }
+        Value::opaque()
+    }
+
+    /// What a method of a value computes: container reads and writes, builders,
+    /// strings and iterators. `None` for any other method.
+    #[expect(clippy::too_many_arguments, reason = "one call's parts, read once")]
+    fn value_method(
+        &mut self,
+        node: Node<'t>,
+        name: &'t str,
+        object: Option<Node<'t>>,
+        qualifier: &'t str,
+        receiver: Option<Value>,
+        args: &[Arg<'t>],
+        st: &mut State,
+    ) -> Option<Value> {
+        let joined = || {
+            args.iter()
+                .fold(Value::clean(), |acc, a| acc.join(&a.value.flatten()))
+        };
+        let recv = receiver.clone().unwrap_or_default();
         let var = object.and_then(|o| self.var_key(o));
         // `List.of(..)`, `Map.of(..)`, `Paths.get(..)`: a static method, not a container's.
         let is_static = object.is_some_and(|o| {
@@ -1878,10 +1920,10 @@ impl<'t> Interp<'_, 't> {
         if is_static {
             match (qualifier, name) {
                 ("List" | "Set" | "Arrays" | "Stream", "of" | "asList") => {
-                    return Value {
+                    return Some(Value {
                         shape: Shape::Seq(Rc::new(args.iter().map(|a| a.value.clone()).collect())),
                         ..Value::default()
-                    };
+                    });
                 }
                 ("Map", "of") => {
                     let mut items = BTreeMap::new();
@@ -1896,11 +1938,11 @@ impl<'t> Interp<'_, 't> {
                             }
                         }
                     }
-                    return Value {
+                    return Some(Value {
                         origins: untracked.origins,
                         shape: Shape::Map(Rc::new(items)),
                         ..Value::default()
-                    };
+                    });
                 }
                 _ => {}
             }
@@ -1939,7 +1981,7 @@ impl<'t> Interp<'_, 't> {
                 if let Some(var) = var {
                     st.set(var, updated);
                 }
-                return Value::clean();
+                return Some(Value::clean());
             }
             "put" | "setProperty" | "putIfAbsent" if receiver.is_some() && args.len() == 2 => {
                 let (k, v) = match args {
@@ -1950,7 +1992,7 @@ impl<'t> Interp<'_, 't> {
                 if let Some(var) = var {
                     st.set(var, updated);
                 }
-                return Value::clean();
+                return Some(Value::clean());
             }
             "get" | "getProperty" | "elementAt" | "getOrDefault"
                 if receiver.is_some() && !args.is_empty() =>
@@ -1960,7 +2002,7 @@ impl<'t> Interp<'_, 't> {
                 if name == "getOrDefault" {
                     v = v.join(&args.get(1).map(|a| a.value.clone()).unwrap_or_default());
                 }
-                return v;
+                return Some(v);
             }
             "remove" if receiver.is_some() && args.len() == 1 => {
                 let index = args.first().and_then(|a| a.value.konst.clone());
@@ -1971,7 +2013,7 @@ impl<'t> Interp<'_, 't> {
                 {
                     st.set(var, remove(&recv, index.as_ref()));
                 }
-                return removed;
+                return Some(removed);
             }
             "append" | "insert" if receiver.is_some() => {
                 let added = match args {
@@ -1995,7 +2037,7 @@ impl<'t> Interp<'_, 't> {
                     };
                     st.set(root, updated);
                 }
-                return updated;
+                return Some(updated);
             }
             "toString" | "intern" | "trim" | "strip" | "toCharArray" | "getBytes" | "toURL"
             | "toURI" | "toLowerCase" | "toUpperCase" | "clone" | "orElse" | "reverse"
@@ -2010,7 +2052,7 @@ impl<'t> Interp<'_, 't> {
                 if name == "orElse" {
                     v = v.join(&joined());
                 }
-                return v;
+                return Some(v);
             }
             "charAt" if receiver.is_some() => {
                 if let (Some(s), Some(Const::Int(i))) = (
@@ -2018,22 +2060,22 @@ impl<'t> Interp<'_, 't> {
                     args.first().and_then(|a| a.value.konst.as_ref()),
                 ) && let Some(c) = usize::try_from(*i).ok().and_then(|i| s.chars().nth(i))
                 {
-                    return Value::constant(Const::Str(c.to_string()));
+                    return Some(Value::constant(Const::Str(c.to_string())));
                 }
-                return Value::clean();
+                return Some(Value::clean());
             }
-            "concat" if receiver.is_some() => return recv.concat(&joined()),
+            "concat" if receiver.is_some() => return Some(recv.concat(&joined())),
             "create" if qualifier == "URI" => {
                 let mut v = args.first().map(|a| a.value.flatten()).unwrap_or_default();
                 v.konst = None;
-                return v;
+                return Some(v);
             }
             "valueOf" | "copyValueOf" if qualifier == "String" => {
                 let mut v = joined();
                 if let Some(Const::Int(i)) = &v.konst {
                     v.konst = Some(Const::Str(i.to_string()));
                 }
-                return v;
+                return Some(v);
             }
             "format" if qualifier == "String" => {
                 let mut v = joined();
@@ -2044,7 +2086,7 @@ impl<'t> Interp<'_, 't> {
                     .and_then(|s| s.split('%').next())
                     .filter(|p| !p.is_empty())
                     .map(Rc::from);
-                return v;
+                return Some(v);
             }
             "replace" | "replaceAll"
                 if receiver.is_some()
@@ -2065,14 +2107,14 @@ impl<'t> Interp<'_, 't> {
                 v.konst = None;
                 v.tag = None;
                 v.prefix = None;
-                return v.sanitized(KindSet::of(&[SinkKind::Log, SinkKind::HeaderSplitting]));
+                return Some(v.sanitized(KindSet::of(&[SinkKind::Log, SinkKind::HeaderSplitting])));
             }
             "normalize" | "toRealPath" | "getCanonicalPath" | "getCanonicalFile"
                 if receiver.is_some() =>
             {
                 let mut v = recv.flatten();
                 v.konst = None;
-                return v.with_tag(NORMALIZED_PATH);
+                return Some(v.with_tag(NORMALIZED_PATH));
             }
             "formatted" | "replace" | "replaceAll" | "replaceFirst" | "substring" | "split"
             | "repeat" | "subSequence"
@@ -2091,12 +2133,12 @@ impl<'t> Interp<'_, 't> {
                 if name != "substring" {
                     v.prefix = None;
                 }
-                return v;
+                return Some(v);
             }
             "encode" if qualifier == "URLEncoder" => {
                 let mut v = args.first().map(|a| a.value.flatten()).unwrap_or_default();
                 v.konst = None;
-                return v.sanitized(KindSet::of(&[SinkKind::HeaderSplitting]));
+                return Some(v.sanitized(KindSet::of(&[SinkKind::HeaderSplitting])));
             }
             "nextElement" | "next" | "nextLine" | "readLine" | "nextToken" | "getValue"
             | "getKey" | "iterator" | "elements" | "keys" | "keySet" | "values" | "entrySet"
@@ -2104,29 +2146,11 @@ impl<'t> Interp<'_, 't> {
                 let mut v = recv.flatten().join(&joined());
                 v.konst = None;
                 v.tag = None;
-                return v;
+                return Some(v);
             }
             _ => {}
         }
-        // An unknown method: its result may be made of its receiver and arguments.
-        let mut v = joined();
-        if object.is_some() {
-            v = v.join(&recv.flatten());
-        }
-        if v.is_tainted() {
-            v.konst = None;
-            v.tag = None;
-            v.prefix = None;
-            v.shape = Shape::Scalar;
-            return v;
-        }
-        if matches!(
-            name,
-            "getLogger" | "getInstance" | "encoder" | "getDecoder" | "getEncoder" | "getRuntime"
-        ) {
-            return Value::clean();
-        }
-        Value::opaque()
+        None
     }
 
     /// The variable a chain of builder calls starts from: `sb` in `sb.append(a).append(b)`.
