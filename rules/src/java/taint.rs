@@ -903,8 +903,22 @@ impl<'t> Interp<'_, 't> {
                 continue;
             };
             let name = self.text(name_node).to_string();
-            if let Some(ty) = ty {
-                self.types.insert(name.clone(), ty);
+            // `var x = new T(..)` has type `T`; other `var`s have none known here.
+            let ty = match ty {
+                Some("var") => d
+                    .child_by_field_name("value")
+                    .filter(|v| v.kind() == "object_creation_expression")
+                    .and_then(|v| v.child_by_field_name("type"))
+                    .and_then(|t| simple_type_name(t, self.src)),
+                t => t,
+            };
+            match ty {
+                Some(ty) => {
+                    self.types.insert(name.clone(), ty);
+                }
+                None => {
+                    self.types.remove(&name);
+                }
             }
             let value = match d.child_by_field_name("value") {
                 Some(v) => {
