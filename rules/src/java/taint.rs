@@ -219,9 +219,8 @@ impl<'t> FileTaint<'t> {
         }
         // Recursion, or a chain of calls deeper than the analysis follows: the call is
         // judged as an unknown method of its arguments.
-        if self.busy.borrow().len() >= MAX_NESTED_CALLS
-            || !self.busy.borrow_mut().insert(method.id())
-        {
+        let nested = self.busy.borrow().len();
+        if nested >= MAX_NESTED_CALLS || !self.busy.borrow_mut().insert(method.id()) {
             return Rc::new(recursive_result(method, self.source));
         }
         let mut interp = Interp {
