@@ -254,3 +254,33 @@ fn invalid_values_and_toml_are_errors() {
         );
     }
 }
+
+#[test]
+fn secrets_in_test_code_are_not_reported_but_the_same_secret_in_application_code_is() {
+    let p = Project::new();
+    let secret =
+        "def connect(client):\n    client.login(user=\"admin\", password=\"hunter2-prod\")\n";
+    p.file("app/db.py", secret)
+        .file("tests/test_db.py", secret)
+        .file("app/test_db.py", secret)
+        .file(
+            "src/test/java/DbTest.java",
+            "class DbTest { String password = \"hunter2-prod\"; }\n",
+        )
+        .file(
+            "src/main/java/Db.java",
+            "class Db { String password = \"hunter2-prod\"; }\n",
+        );
+    let mut found = rules_found(&p, &[]);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("app/db.py".into(), "py-hardcoded-secret".into()),
+            (
+                "src/main/java/Db.java".into(),
+                "java-hardcoded-credentials".into()
+            ),
+        ]
+    );
+}

@@ -442,10 +442,14 @@ impl Settings {
         self.excludes.is_match(self.relative(path))
     }
 
-    /// The rules enabled for this file, after per-file ignores.
+    /// The rules enabled for this file, after per-file ignores; rules marked
+    /// `skip_tests` are off in test code.
     pub fn rules_for(&self, path: &Path) -> RuleSet {
         let relative = self.relative(path);
         let mut rules = self.rules.clone();
+        if argus_rules::is_test_path(relative) {
+            rules.remove_where(|r| r.meta().skip_tests);
+        }
         for (globs, removed) in &self.per_file_ignores {
             if globs.is_match(relative) {
                 rules = rules.difference(removed);

@@ -21,7 +21,9 @@ mod rule;
 pub mod taint;
 
 pub use checker::{Checker, Edit, Finding, Note, Position, Report, Span};
-pub use rule::{Category, Describe, Language, Precision, Rule, RuleMeta, Scope, Severity};
+pub use rule::{
+    Category, Describe, Language, Precision, Rule, RuleMeta, Scope, Severity, is_test_path,
+};
 
 use std::sync::OnceLock;
 

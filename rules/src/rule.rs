@@ -200,6 +200,9 @@ pub struct RuleMeta {
     pub fix: &'static str,
     /// The doc comment, as raw attribute strings (each line keeps rustdoc's leading space).
     pub raw_doc: &'static str,
+    /// Whether the rule stays silent in test code ([`is_test_path`]): set for rules whose
+    /// findings are about deployed configuration and secrets, which tests fake on purpose.
+    pub skip_tests: bool,
 }
 
 /// The first paragraph of Markdown text, its lines joined.
@@ -301,7 +304,8 @@ macro_rules! declare_rule {
             cwe: [$($cwe:literal),* $(,)?],
             precision: $prec:ident,
             kinds: [$($kind:literal),* $(,)?],
-            fix: $fix:literal $(,)?
+            fix: $fix:literal
+            $(, skip_tests: $skip:literal)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -321,6 +325,7 @@ macro_rules! declare_rule {
                 kinds: &[$($kind),*],
                 fix: $fix,
                 raw_doc: concat!($($doc, "\n"),*),
+                skip_tests: $crate::declare_rule!(@skip $($skip)?),
             };
         }
 
@@ -331,6 +336,8 @@ macro_rules! declare_rule {
             }
         }
     };
+    (@skip) => { false };
+    (@skip $skip:literal) => { $skip };
     (@scope Any) => { $crate::Scope::Any };
     (@scope $lang:ident) => { $crate::Scope::Language($crate::Language::$lang) };
 }
@@ -345,4 +352,70 @@ macro_rules! register_rules {
         /// The rules of this module, in registration order.
         pub(crate) static RULES: &[&dyn $crate::Rule] = &[$(&$module::$rule),*];
     };
+}
+
+/// Whether a path (relative to the reviewed root) is test code by the conventions of
+/// pytest, unittest, Maven and Gradle: a `test`, `tests` or `testing` folder, Maven's
+/// `src/test`, `test_*.py`, `*_test.py`, Django's `tests.py`, `conftest.py`, or a Java class named `*Test`,
+/// `*Tests` or `*IT`.
+pub fn is_test_path(path: &std::path::Path) -> bool {
+    let in_test_folder = path.parent().is_some_and(|dir| {
+        dir.components()
+            .any(|c| matches!(c.as_os_str().to_str(), Some("test" | "tests" | "testing")))
+    });
+    if in_test_folder {
+        return true;
+    }
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    if let Some(stem) = name.strip_suffix(".py") {
+        return stem.starts_with("test_")
+            || stem.ends_with("_test")
+            || matches!(stem, "conftest" | "tests");
+    }
+    if let Some(stem) = name.strip_suffix(".java") {
+        return stem.len() > 4 && (stem.ends_with("Test") || stem.ends_with("Tests"))
+            || stem.len() > 2 && stem.ends_with("IT");
+    }
+    false
+}
+
+#[cfg(test)]
+mod test_path_tests {
+    use super::is_test_path;
+    use std::path::Path;
+
+    #[test]
+    fn test_folders_and_test_file_names_are_test_code() {
+        for path in [
+            "tests/auth/test_views.py",
+            "pkg/tests/helpers.py",
+            "src/test/java/com/acme/UserDao.java",
+            "test_app.py",
+            "app/models_test.py",
+            "conftest.py",
+            "polls/tests.py",
+            "src/main/java/UserServiceTest.java",
+            "UserServiceTests.java",
+            "OrderRepositoryIT.java",
+        ] {
+            assert!(is_test_path(Path::new(path)), "{path}");
+        }
+    }
+
+    #[test]
+    fn application_code_and_benchmark_cases_are_not_test_code() {
+        for path in [
+            "app/views.py",
+            "contest.py",
+            "attestation/tests.md",
+            "src/main/java/org/owasp/benchmark/testcode/BenchmarkTest00001.java",
+            "Test.java",
+            "latest/IT.java",
+            "protests/views.py",
+        ] {
+            assert!(!is_test_path(Path::new(path)), "{path}");
+        }
+    }
 }

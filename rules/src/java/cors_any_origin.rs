@@ -14,6 +14,9 @@ declare_rule! {
     /// - `setHeader`/`addHeader`/`header("Access-Control-Allow-Origin", "*")`, or with
     ///   the request's own `Origin` header reflected back.
     ///
+    /// Test code (`tests/`, `test_*.py`, `*Test.java`, ...) is not checked: tests use fake
+    /// credentials and local settings on purpose.
+    ///
     /// ## Why is this bad?
     /// The same-origin policy keeps other sites from reading what the application
     /// returns to a logged-in user. A wildcard, or an `Origin` echoed back, switches that
@@ -43,6 +46,7 @@ declare_rule! {
         precision: High,
         kinds: ["annotation", "marker_annotation", "method_invocation"],
         fix: "List the origins that may call the API",
+        skip_tests: true,
     }
 }
 

@@ -10,6 +10,9 @@ declare_rule! {
     /// `http.csrf().disable()`, `http.csrf(c -> c.disable())` and
     /// `http.csrf(AbstractHttpConfigurer::disable)`.
     ///
+    /// Test code (`tests/`, `test_*.py`, `*Test.java`, ...) is not checked: tests use fake
+    /// credentials and local settings on purpose.
+    ///
     /// ## Why is this bad?
     /// With CSRF protection off, any web page a logged-in user visits can make the
     /// browser send a state-changing request (a transfer, a password change) to the
@@ -40,6 +43,7 @@ declare_rule! {
         precision: Medium,
         kinds: ["method_invocation"],
         fix: "Keep CSRF protection on; ignore it only for endpoints authenticated by a bearer token (`ignoringRequestMatchers`)",
+        skip_tests: true,
     }
 }
 

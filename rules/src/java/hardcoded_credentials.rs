@@ -23,6 +23,9 @@ declare_rule! {
     /// Placeholders (`"<password>"`, `"your-api-key"`, `"${DB_PASSWORD}"`), empty strings,
     /// environment-variable names and property keys are not reported.
     ///
+    /// Test code (`tests/`, `test_*.py`, `*Test.java`, ...) is not checked: tests use fake
+    /// credentials and local settings on purpose.
+    ///
     /// ## Why is this bad?
     /// A secret in the source is shared with everyone who can read the repository, its
     /// forks, its history, build logs and the compiled artifacts (string constants are
@@ -50,6 +53,7 @@ declare_rule! {
         precision: High,
         kinds: ["string_literal"],
         fix: "Read the secret at runtime from the environment or a secret manager, and rotate the exposed value",
+        skip_tests: true,
     }
 }
 

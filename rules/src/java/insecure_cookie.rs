@@ -16,6 +16,9 @@ declare_rule! {
     /// Cookies that delete a value (`setMaxAge(0)`) are not reported, and neither is a
     /// missing `HttpOnly` on a CSRF token cookie, which scripts must read.
     ///
+    /// Test code (`tests/`, `test_*.py`, `*Test.java`, ...) is not checked: tests use fake
+    /// credentials and local settings on purpose.
+    ///
     /// ## Why is this bad?
     /// Without `Secure`, the browser also sends the cookie over plain HTTP, where anyone
     /// on the network can read it. Without `HttpOnly`, any script running in the page,
@@ -45,6 +48,7 @@ declare_rule! {
         precision: High,
         kinds: ["object_creation_expression", "method_invocation"],
         fix: "Set `Secure` and `HttpOnly` on the cookie",
+        skip_tests: true,
     }
 }
 

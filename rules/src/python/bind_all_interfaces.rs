@@ -14,6 +14,9 @@ declare_rule! {
     ///
     /// An address read from configuration or the environment is not reported.
     ///
+    /// Test code (`tests/`, `test_*.py`, `*Test.java`, ...) is not checked: tests use fake
+    /// credentials and local settings on purpose.
+    ///
     /// ## Why is this bad?
     /// `0.0.0.0` accepts connections on every interface: not only the loopback or the
     /// private network the service was meant for, but any public address the machine has
@@ -51,6 +54,7 @@ declare_rule! {
         precision: Medium,
         kinds: ["call"],
         fix: "Bind to `127.0.0.1` or a specific interface, or read the address from configuration",
+        skip_tests: true,
     }
 }
 

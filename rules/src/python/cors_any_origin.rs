@@ -13,6 +13,9 @@ declare_rule! {
     /// - django-cors-headers `CORS_ALLOW_ALL_ORIGINS = True` (or the older
     ///   `CORS_ORIGIN_ALLOW_ALL = True`).
     ///
+    /// Test code (`tests/`, `test_*.py`, `*Test.java`, ...) is not checked: tests use fake
+    /// credentials and local settings on purpose.
+    ///
     /// ## Why is this bad?
     /// CORS decides which other websites may read this server's responses from a user's
     /// browser. Allowing every origin lets any page the user visits call the API and read
@@ -49,6 +52,7 @@ declare_rule! {
         precision: Medium,
         kinds: ["call", "assignment"],
         fix: "List the origins allowed to call the API instead of `*`",
+        skip_tests: true,
     }
 }
 

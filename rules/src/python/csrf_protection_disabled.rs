@@ -13,6 +13,9 @@ declare_rule! {
     ///
     /// Settings made next to `TESTING = True` (test configurations) are not reported.
     ///
+    /// Test code (`tests/`, `test_*.py`, `*Test.java`, ...) is not checked: tests use fake
+    /// credentials and local settings on purpose.
+    ///
     /// ## Why is this bad?
     /// Browsers attach a site's cookies to requests that other sites trigger. Without a
     /// CSRF token check, a page the victim visits can submit a form to the exempted view
@@ -49,6 +52,7 @@ declare_rule! {
         precision: Medium,
         kinds: ["decorator", "call", "assignment"],
         fix: "Keep CSRF protection on; verify a signature instead on endpoints called by other servers",
+        skip_tests: true,
     }
 }
 

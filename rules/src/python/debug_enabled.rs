@@ -15,6 +15,9 @@ declare_rule! {
     /// Development-only files that switch debugging on through an environment variable
     /// (`DEBUG = os.environ.get("DEBUG") == "1"`) are not reported.
     ///
+    /// Test code (`tests/`, `test_*.py`, `*Test.java`, ...) is not checked: tests use fake
+    /// credentials and local settings on purpose.
+    ///
     /// ## Why is this bad?
     /// The Werkzeug debugger that Flask's debug mode turns on runs any Python code typed
     /// into an error page: whoever reaches it controls the server. Django's debug pages
@@ -52,6 +55,7 @@ declare_rule! {
         precision: Medium,
         kinds: ["call", "assignment"],
         fix: "Turn debugging on from the environment of a development machine, never in code",
+        skip_tests: true,
     }
 }
 

@@ -19,6 +19,9 @@ declare_rule! {
     /// Placeholders (`"<password>"`, `"changeme"`, `"xxxx"`), empty strings, names of
     /// environment variables or settings, and field names are not reported.
     ///
+    /// Test code (`tests/`, `test_*.py`, `*Test.java`, ...) is not checked: tests use fake
+    /// credentials and local settings on purpose.
+    ///
     /// ## Why is this bad?
     /// Source code is copied to laptops, CI logs, forks, backups and package indexes, and
     /// it keeps its history forever: a secret committed once must be considered leaked.
@@ -62,6 +65,7 @@ declare_rule! {
             "comparison_operator",
         ],
         fix: "Read the secret at run time from the environment or a secret manager",
+        skip_tests: true,
     }
 }
 

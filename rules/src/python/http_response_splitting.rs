@@ -9,7 +9,8 @@ use crate::{Checker, Rule, declare_rule};
 declare_rule! {
     /// ## What it does
     /// Checks for request data written to a response header (`response.headers[...] = ...`,
-/// `headers.add`, `set_cookie`) without removing line breaks.
+/// `headers.add`) without removing line breaks. Cookie values set with `set_cookie`
+/// are quoted by Django and Werkzeug, so they are not reported.
     ///
     /// ## Why is this bad?
     /// A carriage return and line feed in a header value end the header block: the attacker

@@ -16,6 +16,9 @@ declare_rule! {
     /// A `secure` or `httponly` value computed at run time (`secure=not settings.DEBUG`)
     /// is trusted. Test clients (`client.set_cookie`) are not reported.
     ///
+    /// Test code (`tests/`, `test_*.py`, `*Test.java`, ...) is not checked: tests use fake
+    /// credentials and local settings on purpose.
+    ///
     /// ## Why is this bad?
     /// Without `Secure`, the browser also sends the cookie over plain HTTP, where anyone
     /// on the network path reads it: a session cookie read this way is a logged-in
@@ -49,6 +52,7 @@ declare_rule! {
         precision: Medium,
         kinds: ["call", "assignment"],
         fix: "Set cookies with `secure=True, httponly=True`",
+        skip_tests: true,
     }
 }
 

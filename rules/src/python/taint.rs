@@ -34,6 +34,8 @@ const SESSION: u8 = 2;
 const RESPONSE: u8 = 3;
 const LOGGER: u8 = 4;
 const NORMALIZED_PATH: u8 = 5;
+/// A Django template: it escapes HTML in the values it renders unless told otherwise.
+const AUTOESCAPING_TEMPLATE: u8 = 6;
 
 /// A range of a node, used to key what is recorded at a node.
 type Key = (usize, usize);
@@ -141,6 +143,9 @@ impl<'t> FileTaint<'t> {
         for (i, (name, _)) in params.iter().enumerate() {
             let value = if matches!(name.as_str(), "request" | "req") {
                 Value::clean().with_tag(REQUEST)
+            } else if i == 0 && matches!(name.as_str(), "self" | "cls") {
+                // The object's own state: not something a caller passes in.
+                Value::opaque()
             } else {
                 Value::from_label(Label::Param(i), Trace::default())
             };
@@ -254,6 +259,49 @@ const REQUEST_ATTRIBUTES: &[&str] = &[
     "stream",
     "view_args",
     "host",
+];
+
+/// Whether `container[key]` reads a Django `request.META` entry that the server sets
+/// (`REMOTE_ADDR`, `SERVER_PORT`, or one a middleware stored): only `HTTP_*` headers, the
+/// query string, the path and the body's type and length come from the client.
+fn is_server_meta(container: &str, key: Option<&Const>) -> bool {
+    let Some(Const::Str(key)) = key else {
+        return false;
+    };
+    container.ends_with(".META")
+        && !key.starts_with("HTTP_")
+        && !matches!(
+            key.as_str(),
+            "QUERY_STRING"
+                | "PATH_INFO"
+                | "SCRIPT_NAME"
+                | "REQUEST_URI"
+                | "RAW_URI"
+                | "CONTENT_TYPE"
+                | "CONTENT_LENGTH"
+                | "SERVER_NAME"
+                | "REMOTE_USER"
+                | "REMOTE_IDENT"
+        )
+}
+
+/// Functions whose result keeps their argument's text, so a redirect target built by
+/// them is still chosen by the argument.
+const URL_PASS_THROUGH: &[&str] = &[
+    "urllib.parse.unquote",
+    "urllib.parse.unquote_plus",
+    "urllib.parse.urljoin",
+    "urllib.parse.urlunparse",
+    "urllib.parse.urlunsplit",
+    "urlparse.urljoin",
+    "base64.b64decode",
+    "base64.urlsafe_b64decode",
+    "base64.b32decode",
+    "base64.b16decode",
+    "codecs.decode",
+    "html.unescape",
+    "builtins.bytes",
+    "builtins.bytearray",
 ];
 
 /// Methods of a request object that return client data.
@@ -1053,6 +1101,12 @@ impl<'t> Interp<'_, 't> {
                     Some(i) if i.kind() == "slice" => base.flatten(),
                     Some(i) => {
                         let index = self.eval(i, st);
+                        if node
+                            .child_by_field_name("value")
+                            .is_some_and(|b| is_server_meta(self.text(b), index.konst.as_ref()))
+                        {
+                            return Value::clean();
+                        }
                         load(&base, index.konst.as_ref())
                     }
                     None => base.flatten(),
@@ -1444,6 +1498,16 @@ impl<'t> Interp<'_, 't> {
                 (Some(e), Shape::Seq(items)) => items.get(e).cloned().unwrap_or_default(),
                 _ => arg.value.clone(),
             };
+            // Without a shell the command line cannot inject more commands: it picks a
+            // program, which the person typing it could run anyway.
+            let value = if s.kind == SinkKind::Command
+                && SHELL_OPTIONAL.contains(&name)
+                && !self.uses_shell(node)
+            {
+                value.trusting_low_confidence(SinkKind::Command)
+            } else {
+                value
+            };
             self.sink(node, arg.node, s.kind, &sink_name, &value);
         }
         self.result(
@@ -1502,6 +1566,14 @@ impl<'t> Interp<'_, 't> {
                 return Value::clean().with_tag(RESPONSE);
             }
             "logging.getLogger" => return Value::clean().with_tag(LOGGER),
+            "django.template.Template"
+            | "django.template.loader.get_template"
+            | "django.template.loader.select_template" => {
+                return Value::clean().with_tag(AUTOESCAPING_TEMPLATE);
+            }
+            "django.template.loader.render_to_string" => {
+                return joined().sanitized(KindSet::of(&[SinkKind::Xss]));
+            }
             "os.path.realpath" | "os.path.abspath" | "os.path.normpath" => {
                 return joined().with_tag(NORMALIZED_PATH);
             }
@@ -1519,13 +1591,31 @@ impl<'t> Interp<'_, 't> {
             return self.apply_summary(node, function, def, receiver_node.is_some(), args);
         }
         let Some(method) = method else {
-            // An unknown function: its result may be made of its arguments.
-            return Value::opaque().join(&joined());
+            // An unknown function: its result may be made of its arguments, but a URL
+            // built by someone else's helper (`add_query(base, q)`) rarely lets an
+            // argument choose where a redirect goes; known URL functions are modelled.
+            return if URL_PASS_THROUGH.contains(&name) {
+                joined()
+            } else {
+                Value::opaque()
+                    .join(&joined())
+                    .sanitized(KindSet::of(&[SinkKind::Redirect]))
+            };
         };
         let receiver = receiver.unwrap_or_default();
+        if method == "render" && receiver.tag == Some(AUTOESCAPING_TEMPLATE) {
+            return joined().sanitized(KindSet::of(&[SinkKind::Xss]));
+        }
         if receiver.tag == Some(REQUEST) && REQUEST_METHODS.contains(&method) {
             let what = format!("{}()", self.text(function));
-            return self.source(node, &what, Confidence::High);
+            let value = self.source(node, &what, Confidence::High);
+            // Django escapes a leading `//` in the full path, so redirecting to it stays
+            // on this site.
+            return if method == "get_full_path" {
+                value.sanitized(KindSet::of(&[SinkKind::Redirect]))
+            } else {
+                value
+            };
         }
         if SQL_QUOTE_METHODS.contains(&method) {
             return joined().sanitized(KindSet::of(&[SinkKind::Sql]));
@@ -1573,6 +1663,9 @@ impl<'t> Interp<'_, 't> {
             {
                 let key = positional(0).and_then(|k| k.konst);
                 let default = positional(1).unwrap_or_default();
+                if receiver_node.is_some_and(|r| is_server_meta(self.text(r), key.as_ref())) {
+                    return default;
+                }
                 let found = load(&receiver, key.as_ref());
                 if method == "setdefault"
                     && let Some(var) = &var
@@ -1799,6 +1892,11 @@ impl<'t> Interp<'_, 't> {
             | "pathlib.Path"
             | "flask.send_file"
             | "flask.send_from_directory" => return one(Path, 0, "file"),
+            "django.http.HttpResponse" | "flask.Response" | "werkzeug.wrappers.Response"
+                if self.declares_non_html(node) =>
+            {
+                return Vec::new();
+            }
             "flask.make_response"
             | "django.http.HttpResponse"
             | "markupsafe.Markup"
@@ -1841,8 +1939,7 @@ impl<'t> Interp<'_, 't> {
             return one(Command, 0, "cmd");
         }
         if SHELL_OPTIONAL.contains(&name) {
-            let shell = call::keyword(node, "shell", self.src)
-                .is_some_and(|v| matches!(v.kind(), "true") || self.text(v) == "1");
+            let shell = self.uses_shell(node);
             let Some(arg) = find(0, "args") else {
                 return Vec::new();
             };
@@ -1921,11 +2018,6 @@ impl<'t> Interp<'_, 't> {
             {
                 self.all_positional(args, Log)
             }
-            "set_cookie" => {
-                let mut v = one(HeaderSplitting, 1, "value");
-                v.extend(one(HeaderSplitting, 0, "key"));
-                v
-            }
             "add" | "set" | "add_header" | "setdefault"
                 if receiver_node.is_some_and(|r| self.text(r).ends_with("headers"))
                     && receiver.tag != Some(REQUEST) =>
@@ -1937,6 +2029,25 @@ impl<'t> Interp<'_, 't> {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// Whether a `subprocess` call passes `shell=True`.
+    fn uses_shell(&self, node: Node<'t>) -> bool {
+        call::keyword(node, "shell", self.src)
+            .is_some_and(|v| matches!(v.kind(), "true") || self.text(v) == "1")
+    }
+
+    /// Whether a response constructor names a constant media type that is not HTML
+    /// (`content_type="text/plain"`, `mimetype="application/json"`): browsers do not
+    /// render such a body as a page.
+    fn declares_non_html(&self, node: Node<'t>) -> bool {
+        ["content_type", "mimetype"].iter().any(|k| {
+            call::keyword(node, k, self.src).is_some_and(|v| {
+                v.kind() == "string"
+                    && !self.text(v).to_ascii_lowercase().contains("html")
+                    && !self.text(v).contains('{')
+            })
+        })
     }
 
     fn all_positional(&self, args: &[Arg<'t>], kind: SinkKind) -> Vec<SinkArg> {
