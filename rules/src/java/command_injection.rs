@@ -53,7 +53,7 @@ declare_rule! {
 }
 
 /// Programs that interpret their argument as a command line.
-const SHELLS: &[&str] = &[
+pub(crate) const SHELLS: &[&str] = &[
     "sh", "bash", "zsh", "ksh", "dash", "ash", "csh", "tcsh", "fish", "cmd", "cmd.exe",
     "powershell", "powershell.exe", "pwsh",
 ];

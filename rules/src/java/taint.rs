@@ -21,6 +21,7 @@ use tree_sitter::Node;
 
 use crate::Span;
 use crate::ast;
+use crate::java::command_injection::SHELLS;
 use crate::java::semantic::{Unit, simple_type_name, string_value};
 use crate::java::sql_injection::{GENERIC_METHODS, SQL_METHODS, SQL_RECEIVER_WORDS, SQL_RECEIVERS};
 use crate::java::text::{quote, simple_name};
@@ -1751,9 +1752,16 @@ impl<'t> Interp<'_, 't> {
             self.sink(node, o, SinkKind::Ssrf, &sink_name, &r.clone());
             checked = KindSet::of(&[SinkKind::Ssrf]);
         }
+        let shell = runs_shell(&args);
         for (kind, index) in sinks {
             if let Some(arg) = args.get(index) {
-                let value = arg.value.clone();
+                // Without a shell the command line cannot inject more commands: it picks
+                // a program, which the person typing it could run anyway.
+                let value = if kind == SinkKind::Command && !shell {
+                    arg.value.trusting_low_confidence(kind)
+                } else {
+                    arg.value.clone()
+                };
                 self.sink(node, arg.node, kind, &sink_name, &value);
                 checked = checked.union(KindSet::of(&[kind]));
             }
@@ -2491,9 +2499,14 @@ impl<'t> Interp<'_, 't> {
             _ => Vec::new(),
         };
         let sink_name = format!("new {ty}");
+        let shell = runs_shell(&args);
         for (kind, index) in &sinks {
             if let Some(arg) = args.get(*index) {
-                let value = arg.value.clone();
+                let value = if *kind == Command && !shell {
+                    arg.value.trusting_low_confidence(*kind)
+                } else {
+                    arg.value.clone()
+                };
                 self.sink(node, arg.node, *kind, &sink_name, &value);
             }
         }
@@ -2607,6 +2620,25 @@ impl<'t> Interp<'_, 't> {
 /// a field, not a type.
 fn semantic_is_constant(name: &str) -> bool {
     crate::java::semantic::is_constant_name(name) && name.len() > 1
+}
+
+/// Whether a command's program, as far as it is a constant, is a shell: the first element
+/// of an array or list, the first word of a command line, or the first of several
+/// arguments.
+fn runs_shell(args: &[Arg<'_>]) -> bool {
+    let Some(first) = args.first() else {
+        return false;
+    };
+    let program = match &first.value.shape {
+        Shape::Seq(items) => items.first().and_then(|i| i.prefix.clone()),
+        _ => first.value.prefix.clone(),
+    };
+    let Some(program) = program else {
+        return false;
+    };
+    let word = program.split_whitespace().next().unwrap_or_default();
+    let base = word.rsplit(['/', '\\']).next().unwrap_or(word);
+    SHELLS.contains(&base.to_ascii_lowercase().as_str())
 }
 
 fn join_opt(a: Option<Value>, b: Option<Value>) -> Option<Value> {
