@@ -1500,16 +1500,17 @@ impl<'t> Interp<'_, 't> {
                         inner.set(self.text(n), input.clone());
                     }
                 }
-                if let Some(body) = node.child_by_field_name("body") {
-                    if body.kind() == "block" {
+                // The lambda's value stands for what it returns, so `map(x -> x.trim())`
+                // and `() -> "id " + id` carry their inputs.
+                match node.child_by_field_name("body") {
+                    Some(body) if body.kind() == "block" => {
                         let saved = self.ret.take();
                         self.block(body, &mut inner);
-                        self.ret = saved;
-                    } else {
-                        let _ = self.eval(body, &mut inner);
+                        std::mem::replace(&mut self.ret, saved).unwrap_or_default()
                     }
+                    Some(body) => self.eval(body, &mut inner),
+                    None => Value::clean(),
                 }
-                Value::clean()
             }
             "switch_expression" => self.switch(node, st),
             _ => {
