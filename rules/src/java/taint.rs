@@ -79,6 +79,8 @@ pub struct FileTaint<'t> {
     methods: OnceCell<HashMap<&'t str, Vec<Node<'t>>>>,
     called: OnceCell<HashSet<&'t str>>,
     classes: OnceCell<HashSet<&'t str>>,
+    /// Per sink kind, the methods of this file that reach a possible sink of it.
+    reaching: RefCell<HashMap<SinkKind, HashSet<&'t str>>>,
 }
 
 /// Words request data is read with: the servlet request types and Spring's binding
@@ -115,6 +117,7 @@ impl<'t> FileTaint<'t> {
             methods: OnceCell::new(),
             called: OnceCell::new(),
             classes: OnceCell::new(),
+            reaching: RefCell::new(HashMap::new()),
         }
     }
 
@@ -210,7 +213,53 @@ impl<'t> FileTaint<'t> {
         };
         let name = simple_name(name.split('<').next().unwrap_or(name));
         sink_names(kind).contains(&name)
-            || node.kind() == "method_invocation" && self.methods().contains_key(name)
+            || node.kind() == "method_invocation" && self.reaches_sink(name, kind)
+    }
+
+    /// Whether a method of this file called `name` has a possible sink of `kind` in its
+    /// body or in the same-file methods it calls, however deep.
+    fn reaches_sink(&self, name: &str, kind: SinkKind) -> bool {
+        if let Some(known) = self.reaching.borrow().get(&kind) {
+            return known.contains(name);
+        }
+        // Each method's callees, by name; then a fixpoint from the methods with a sink.
+        let calls: Vec<(&'t str, Vec<&'t str>)> = self
+            .methods()
+            .iter()
+            .flat_map(|(name, defs)| defs.iter().map(move |d| (*name, *d)))
+            .map(|(name, def)| {
+                let called = ast::descendants(def)
+                    .filter_map(|n| match n.kind() {
+                        "method_invocation" => n.child_by_field_name("name"),
+                        "object_creation_expression" => n.child_by_field_name("type"),
+                        _ => None,
+                    })
+                    .filter_map(|n| self.source.get(n.byte_range()))
+                    .map(|t| simple_name(t.split('<').next().unwrap_or(t)))
+                    .collect();
+                (name, called)
+            })
+            .collect();
+        let sinks = sink_names(kind);
+        let mut reaching: HashSet<&'t str> = calls
+            .iter()
+            .filter(|(_, called)| called.iter().any(|c| sinks.contains(c)))
+            .map(|(name, _)| *name)
+            .collect();
+        loop {
+            let before = reaching.len();
+            for (name, called) in &calls {
+                if called.iter().any(|c| reaching.contains(c)) {
+                    reaching.insert(name);
+                }
+            }
+            if reaching.len() == before {
+                break;
+            }
+        }
+        let found = reaching.contains(name);
+        self.reaching.borrow_mut().insert(kind, reaching);
+        found
     }
 
     /// The analysis of `method`, computed on first request.
