@@ -286,6 +286,7 @@ impl<'t> FileTaint<'t> {
             depth: 0,
             loops: 0,
             lambda_input: None,
+            plain_response: false,
         };
         let mut state = State::default();
         let params = parameters(method, self.source);
@@ -725,6 +726,9 @@ struct Interp<'a, 't> {
     loops: usize,
     /// What the parameters of a lambda passed to `forEach`/`map`/.. receive.
     lambda_input: Option<Value>,
+    /// Whether the response was last given a content type that is not HTML
+    /// (`application/json`, `text/plain`), which browsers do not render as a page.
+    plain_response: bool,
 }
 
 impl<'t> Interp<'_, 't> {
@@ -1887,6 +1891,11 @@ impl<'t> Interp<'_, 't> {
             if matches!(name, "getWriter" | "getOutputStream") {
                 return Value::clean().with_tag(WRITER);
             }
+            if name == "setContentType"
+                && let Some(t) = args.first().and_then(|a| a.value.as_str())
+            {
+                self.plain_response = !t.to_ascii_lowercase().contains("html");
+            }
             if matches!(
                 name,
                 "encodeRedirectURL" | "encodeURL" | "encodeRedirectUrl" | "encodeUrl"
@@ -2398,7 +2407,9 @@ impl<'t> Interp<'_, 't> {
                     out.push((Path, 1));
                 }
             }
-            n if WRITE_METHODS.contains(&n) && recv.tag == Some(WRITER) => out.extend(all(Xss)),
+            n if WRITE_METHODS.contains(&n) && recv.tag == Some(WRITER) && !self.plain_response => {
+                out.extend(all(Xss));
+            }
             "search"
                 if matches!(
                     ty,

@@ -14,7 +14,9 @@ declare_rule! {
     ///
     /// Values passed through an HTML encoder (`StringEscapeUtils.escapeHtml4`, Spring's
     /// `HtmlUtils.htmlEscape`, ESAPI `encodeForHTML`, the OWASP encoder's
-    /// `Encode.forHtml`), numbers, and values checked against an allow-list are fine.
+    /// `Encode.forHtml`), JSON serializers, numbers, and values checked against an
+    /// allow-list are fine; so are responses whose content type was set to one that is
+    /// not HTML (`application/json`, `text/plain`).
     ///
     /// ## Why is this bad?
     /// Markup in the input becomes part of the page: a `<script>` runs in the victim's
