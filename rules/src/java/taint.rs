@@ -1373,7 +1373,7 @@ impl<'t> Interp<'_, 't> {
         let Some(p) = text else {
             return false;
         };
-        !p.contains('.') && !p.contains("\\\\S") && !p.contains("\\\\W") && !p.contains("[^")
+        is_strict_regex(&p)
     }
 
     /// The state key of a local, a parameter or a field of `this`.
@@ -2581,6 +2581,21 @@ impl<'t> Interp<'_, 't> {
                 v.konst = None;
                 v
             }
+            "URL" | "URI" => {
+                // `new URL(protocol, host, [port,] file)`, `new URI(scheme, host|authority,
+                // ..)`: constant scheme and host fix where the request goes.
+                let host_at = if ty == "URI" && args.len() == 7 { 2 } else { 1 };
+                let mut v = joined;
+                v.konst = None;
+                v.prefix = match (
+                    args.first().and_then(|a| a.value.as_str()),
+                    args.get(host_at).and_then(|a| a.value.as_str()),
+                ) {
+                    (Some(scheme), Some(host)) => Some(Rc::from(format!("{scheme}://{host}/"))),
+                    _ => None,
+                };
+                v
+            }
             "StringBuilder" | "StringBuffer" | "String" => match args.first() {
                 None => Value::constant(Const::Str(String::new())),
                 Some(a)
@@ -2702,9 +2717,57 @@ fn runs_shell(args: &[Arg<'_>]) -> bool {
     SHELLS.contains(&base.to_ascii_lowercase().as_str())
 }
 
+/// Whether a regular expression, as written in a Java string literal, admits only
+/// characters it lists: no `.` outside a class, no negated class, and no class escape
+/// that admits spaces, line breaks or punctuation (`\\s`, `\\S`, `\\W`, `\\D`).
+fn is_strict_regex(pattern: &str) -> bool {
+    let mut in_class = false;
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                // `\\s` in the literal is `\s` in the regex.
+                let mut escaped = chars.next();
+                if escaped == Some('\\') {
+                    escaped = chars.next();
+                }
+                if matches!(escaped, Some('s' | 'S' | 'W' | 'D' | 'n' | 'r' | 'R' | 'X')) {
+                    return false;
+                }
+            }
+            '[' if !in_class => {
+                if chars.peek() == Some(&'^') {
+                    return false;
+                }
+                in_class = true;
+            }
+            ']' if in_class => in_class = false,
+            '.' if !in_class => return false,
+            _ => {}
+        }
+    }
+    true
+}
+
 fn join_opt(a: Option<Value>, b: Option<Value>) -> Option<Value> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.join(&b)),
         (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_strict_regex;
+
+    #[test]
+    fn strict_regexes_list_their_characters() {
+        assert!(is_strict_regex("[A-Za-z0-9][A-Za-z0-9.-]{0,252}"));
+        assert!(is_strict_regex("\\\\d+"));
+        assert!(is_strict_regex("[a-z_]+"));
+        assert!(!is_strict_regex(".*"));
+        assert!(!is_strict_regex("[^<>]+"));
+        assert!(!is_strict_regex("[\\\\w\\\\s]+"));
+        assert!(!is_strict_regex("\\\\S+"));
     }
 }
