@@ -93,6 +93,13 @@ const REQUEST_WORDS: &[&str] = &[
     "@RequestBody",
     "@RequestHeader",
     "@CookieValue",
+    "@ModelAttribute",
+    "@RequestMapping",
+    "@GetMapping",
+    "@PostMapping",
+    "@PutMapping",
+    "@DeleteMapping",
+    "@PatchMapping",
 ];
 
 /// Words the command line, the environment and the console are read with.
@@ -290,6 +297,7 @@ impl<'t> FileTaint<'t> {
         };
         let mut state = State::default();
         let params = parameters(method, self.source);
+        let handler = is_handler(method, self.source);
         let is_main = method
             .child_by_field_name("name")
             .is_some_and(|n| interp.text(n) == "main");
@@ -305,6 +313,10 @@ impl<'t> FileTaint<'t> {
                 } else {
                     interp.source(p.node, annotation, Confidence::High)
                 }
+            } else if handler && !p.annotated && ty == Some("String") {
+                // Spring binds an unannotated `String` parameter to the request
+                // parameter of the same name.
+                interp.source(p.node, "request parameter", Confidence::High)
             } else if is_main && p.name == "args" {
                 interp.source(p.node, "args", Confidence::Low)
             } else if let Some(tag) = tag_of_type(ty, &p.name) {
@@ -357,6 +369,8 @@ struct Param<'t> {
     ty: Option<Node<'t>>,
     /// The Spring annotation that binds it to request data, when it has one.
     annotation: Option<&'static str>,
+    /// Whether it has any annotation at all.
+    annotated: bool,
 }
 
 /// Types a request parameter is converted to that cannot carry text.
@@ -390,7 +404,20 @@ const SPRING_SOURCES: &[(&str, &str)] = &[
     ("RequestBody", "@RequestBody"),
     ("RequestHeader", "@RequestHeader"),
     ("CookieValue", "@CookieValue"),
+    ("ModelAttribute", "@ModelAttribute"),
 ];
+
+/// Whether a method is a Spring request handler: annotated `@GetMapping`,
+/// `@RequestMapping` and the like.
+fn is_handler(method: Node<'_>, source: &str) -> bool {
+    ast::named_children(method)
+        .into_iter()
+        .filter(|c| c.kind() == "modifiers")
+        .flat_map(ast::named_children)
+        .filter_map(|a| a.child_by_field_name("name"))
+        .filter_map(|n| source.get(n.byte_range()))
+        .any(|n| simple_name(n).ends_with("Mapping"))
+}
 
 fn parameters<'t>(method: Node<'t>, source: &str) -> Vec<Param<'t>> {
     let Some(params) = method.child_by_field_name("parameters") else {
@@ -413,23 +440,29 @@ fn parameters<'t>(method: Node<'t>, source: &str) -> Vec<Param<'t>> {
                 }
                 _ => return None,
             };
-            let annotation = ast::named_children(p)
+            let modifiers = ast::named_children(p)
                 .into_iter()
-                .find(|c| c.kind() == "modifiers")
-                .and_then(|m| {
-                    ast::named_children(m).into_iter().find_map(|a| {
-                        let n = text(a.child_by_field_name("name")?);
-                        SPRING_SOURCES
-                            .iter()
-                            .find(|(s, _)| simple_name(n) == *s)
-                            .map(|(_, what)| *what)
-                    })
-                });
+                .find(|c| c.kind() == "modifiers");
+            let annotated = modifiers.is_some_and(|m| {
+                ast::named_children(m)
+                    .iter()
+                    .any(|a| a.kind().ends_with("annotation"))
+            });
+            let annotation = modifiers.and_then(|m| {
+                ast::named_children(m).into_iter().find_map(|a| {
+                    let n = text(a.child_by_field_name("name")?);
+                    SPRING_SOURCES
+                        .iter()
+                        .find(|(s, _)| simple_name(n) == *s)
+                        .map(|(_, what)| *what)
+                })
+            });
             Some(Param {
                 node: p,
                 name: text(name).to_string(),
                 ty,
                 annotation,
+                annotated,
             })
         })
         .collect()
