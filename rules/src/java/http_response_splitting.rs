@@ -12,8 +12,8 @@ declare_rule! {
     /// header: `response.setHeader(..)`, `response.addHeader(..)` and cookies added with
     /// `response.addCookie(new Cookie(name, value))`.
     ///
-    /// URL-encoded values (`URLEncoder.encode`), numbers and values checked against an
-    /// allow-list are fine.
+    /// URL-encoded values (`URLEncoder.encode`), numbers, values with their line breaks
+    /// removed, and values checked against an allow-list or a strict pattern are fine.
     ///
     /// ## Why is this bad?
     /// A carriage return and line feed in a header value end the header: the attacker adds

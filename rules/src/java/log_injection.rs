@@ -13,7 +13,8 @@ declare_rule! {
     /// `debug`, `trace`, `log` and the `java.util.logging` levels. Both the message and
     /// `{}` arguments are checked, since layouts write arguments as they are.
     ///
-    /// Values checked against an allow-list or converted to numbers are fine.
+    /// Values checked against an allow-list or a strict pattern, converted to numbers, or
+    /// with their line breaks removed (`replaceAll("[\\r\\n]", "")`) are fine.
     ///
     /// ## Why is this bad?
     /// A line break in the input starts a forged log entry, which can hide an attack or
