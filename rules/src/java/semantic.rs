@@ -30,6 +30,9 @@ pub struct Unit<'t> {
     fields: HashMap<&'t str, Vec<Field<'t>>>,
     /// Names assigned to anywhere in the file (`x = ..`, `this.x = ..`, `x++`).
     assigned: HashSet<&'t str>,
+    /// Names assigned to outside construction: not in a constructor, an instance
+    /// initializer, `readObject`, `readResolve`, `clone` or an `init`/`initialize` method.
+    assigned_after_construction: HashSet<&'t str>,
     /// The facts of the methods asked about most recently; rules ask about the method
     /// the walk is in, so a handful of entries serve nearly every request.
     locals: RefCell<Vec<Arc<Locals<'t>>>>,
@@ -59,6 +62,7 @@ impl<'t> Unit<'t> {
             constants: HashMap::new(),
             fields: HashMap::new(),
             assigned: HashSet::new(),
+            assigned_after_construction: HashSet::new(),
             locals: RefCell::new(Vec::new()),
         };
         let mut walk = ast::walk(root);
@@ -138,6 +142,9 @@ impl<'t> Unit<'t> {
                         };
                         if let Some(target) = target {
                             unit.assigned.insert(text(target));
+                            if !during_construction(node, source) {
+                                unit.assigned_after_construction.insert(text(target));
+                            }
                         }
                     }
                 }
@@ -150,6 +157,7 @@ impl<'t> Unit<'t> {
                         };
                         if let Some(target) = target {
                             unit.assigned.insert(text(target));
+                            unit.assigned_after_construction.insert(text(target));
                         }
                     }
                 }
@@ -241,6 +249,12 @@ impl<'t> Unit<'t> {
     /// declaration.
     pub fn is_assigned(&self, name: &str) -> bool {
         self.assigned.contains(name)
+    }
+
+    /// Whether a field called `name` is assigned after its object is built: outside
+    /// constructors, instance initializers and deserialization or cloning hooks.
+    pub fn is_assigned_after_construction(&self, name: &str) -> bool {
+        self.assigned_after_construction.contains(name)
     }
 
     /// What a name or `this.name` refers to at its use.
@@ -1196,6 +1210,53 @@ impl<'t> Unit<'t> {
                 }
             }
         }
+    }
+}
+
+/// Whether an assignment runs while its object is still being built, before other
+/// threads can see it.
+fn during_construction(node: Node<'_>, source: &str) -> bool {
+    let Some(owner) = ast::ancestor_of_kind(
+        node,
+        &[
+            "constructor_declaration",
+            "method_declaration",
+            "lambda_expression",
+            "block",
+        ],
+    )
+    .and_then(|n| {
+        if n.kind() == "block" {
+            // An instance initializer is a block directly in a class body.
+            if n.parent().is_some_and(|p| p.kind() == "class_body") {
+                return Some(n);
+            }
+            ast::ancestor_of_kind(
+                n,
+                &[
+                    "constructor_declaration",
+                    "method_declaration",
+                    "lambda_expression",
+                ],
+            )
+        } else {
+            Some(n)
+        }
+    }) else {
+        return false;
+    };
+    match owner.kind() {
+        "constructor_declaration" | "block" => true,
+        "method_declaration" => owner
+            .child_by_field_name("name")
+            .and_then(|n| source.get(n.byte_range()))
+            .is_some_and(|name| {
+                matches!(
+                    name,
+                    "readObject" | "readResolve" | "clone" | "init" | "initialize"
+                )
+            }),
+        _ => false,
     }
 }
 

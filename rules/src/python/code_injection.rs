@@ -50,7 +50,7 @@ declare_rule! {
         category: Security,
         severity: Error,
         cwe: [94, 95],
-        precision: Medium,
+        precision: Low,
         kinds: ["call"],
         fix: "Do not run code built from data: parse literals with `ast.literal_eval` and dispatch through a dict",
     }

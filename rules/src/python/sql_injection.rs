@@ -58,7 +58,7 @@ declare_rule! {
         category: Security,
         severity: Error,
         cwe: [89],
-        precision: Medium,
+        precision: Low,
         kinds: ["call"],
         fix: "Pass values as query parameters instead of formatting them into the SQL",
     }

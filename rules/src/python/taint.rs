@@ -377,6 +377,26 @@ fn sanitizer(name: &str) -> Option<KindSet> {
 const SQL_QUOTE_METHODS: &[&str] = &["quote_name", "quote_name_unless_alias", "quote_ident"];
 
 /// String methods whose result is the receiver's text, changed.
+/// Methods whose result is a number or a boolean, whatever their receiver holds.
+const NUMERIC_METHODS: &[&str] = &[
+    "timestamp",
+    "toordinal",
+    "weekday",
+    "isoweekday",
+    "count",
+    "find",
+    "rfind",
+    "index",
+    "rindex",
+    "bit_length",
+    "startswith",
+    "endswith",
+    "isdigit",
+    "isnumeric",
+    "isalpha",
+    "isalnum",
+];
+
 const STR_SAME: &[&str] = &[
     "strip",
     "lstrip",
@@ -867,7 +887,9 @@ impl<'t> Interp<'_, 't> {
                 let target = match name {
                     "isdigit" | "isnumeric" | "isdecimal" | "isalnum" | "isalpha"
                     | "isidentifier" => call::receiver(cond),
-                    "url_has_allowed_host_and_scheme" | "is_safe_url" => call::positional(cond, 0),
+                    "url_has_allowed_host_and_scheme" | "is_safe_url" => {
+                        call::positional(cond, 0).or_else(|| call::keyword(cond, "url", self.src))
+                    }
                     "fullmatch" => call::positional(cond, 1).filter(|_| {
                         call::positional(cond, 0).is_some_and(|p| self.strict_pattern(p))
                     }),
@@ -1715,6 +1737,7 @@ impl<'t> Interp<'_, 't> {
                 }
                 Value::clean()
             }
+            m if NUMERIC_METHODS.contains(&m) => Value::clean(),
             m if STR_SAME.contains(&m) => {
                 let mut v = receiver.flatten();
                 v.konst = match (m, &receiver.konst) {
