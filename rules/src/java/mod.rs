@@ -1,7 +1,9 @@
 //! Java rules, one file each, and the compilation-unit facts they share.
 
 pub mod calls;
+pub mod flows;
 pub mod semantic;
+pub mod taint;
 pub mod text;
 
 crate::register_rules! {
@@ -66,4 +68,14 @@ crate::register_rules! {
     session_fixation::SessionFixation,
     ldap_anonymous_bind::LdapAnonymousBind,
     loop_updates_wrong_variable::LoopUpdatesWrongVariable,
+    path_traversal::PathTraversal,
+    xss::Xss,
+    ldap_injection::LdapInjection,
+    xpath_injection::XpathInjection,
+    trust_boundary_violation::TrustBoundaryViolation,
+    open_redirect::OpenRedirect,
+    ssrf::Ssrf,
+    log_injection::LogInjection,
+    http_response_splitting::HttpResponseSplitting,
+    code_injection::CodeInjection,
 }
