@@ -1769,7 +1769,14 @@ impl<'t> Interp<'_, 't> {
         if base.tag == Some(REQUEST) {
             if REQUEST_ATTRIBUTES.contains(&attr) {
                 let what = format!("{}.{attr}", self.text(object));
-                return self.source(node, &what, Confidence::High);
+                let value = self.source(node, &what, Confidence::High);
+                // The path of the current request names a page of this site: redirecting
+                // to it (to add a slash or a flag) cannot leave the site.
+                return if matches!(attr, "path" | "path_info" | "full_path") {
+                    value.sanitized(KindSet::of(&[SinkKind::Redirect]))
+                } else {
+                    value
+                };
             }
             if attr == "session" {
                 return Value::clean().with_tag(SESSION);
@@ -2018,7 +2025,8 @@ impl<'t> Interp<'_, 't> {
             let value = self.source(node, &what, Confidence::High);
             // Django escapes a leading `//` in the full path, so redirecting to it stays
             // on this site.
-            return if method == "get_full_path" {
+            // `get_host()` is checked against `ALLOWED_HOSTS` before it returns.
+            return if matches!(method, "get_full_path" | "get_host") {
                 value.sanitized(KindSet::of(&[SinkKind::Redirect]))
             } else {
                 value
