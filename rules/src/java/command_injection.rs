@@ -164,8 +164,12 @@ fn sink<'t>(node: Node<'t>, cx: &Checker<'t>) -> Option<(&'static str, Vec<Node<
             };
             is_builder.then(|| ("ProcessBuilder.command", args(node)))
         }
+        // Apache Commons Exec's `CommandLine`; other classes of that name parse options.
         "parse" => object
-            .is_some_and(|o| simple_name(cx.text(o)) == "CommandLine")
+            .is_some_and(|o| {
+                simple_name(cx.text(o)) == "CommandLine"
+                    && cx.source().contains("org.apache.commons.exec")
+            })
             .then(|| ("CommandLine.parse", args(node))),
         _ => None,
     }

@@ -913,6 +913,7 @@ pub struct Dynamic<'t> {
 
 /// Methods whose result is a number or a boolean: nothing an attacker can inject.
 const SAFE_RESULT_METHODS: &[&str] = &[
+    "pid",
     "size",
     "length",
     "count",
@@ -1027,6 +1028,38 @@ impl<'t> Unit<'t> {
     ///
     /// A built source is preferred over one passed through unchanged, so
     /// `q = cond ? param : "a" + name` reports `name`, built.
+    /// `System.getProperty("java.home")`: a property the JVM itself sets (its install
+    /// folder, the temporary folder, the platform's separators), not an input.
+    fn is_jvm_property(&self, call: Node<'t>) -> bool {
+        let is_get_property = call
+            .child_by_field_name("name")
+            .is_some_and(|n| self.text(n) == "getProperty")
+            && call
+                .child_by_field_name("object")
+                .is_some_and(|o| self.text(o) == "System");
+        is_get_property
+            && call
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+                .and_then(|k| self.constant_str(k, self.source))
+                .is_some_and(|key| {
+                    matches!(
+                        key.as_str(),
+                        "java.home"
+                            | "java.io.tmpdir"
+                            | "user.dir"
+                            | "user.home"
+                            | "os.name"
+                            | "os.arch"
+                            | "file.separator"
+                            | "path.separator"
+                            | "line.separator"
+                            | "java.version"
+                            | "java.vendor"
+                    )
+                })
+    }
+
     pub fn dynamic_part(&self, locals: &Locals<'t>, expr: Node<'t>) -> Option<Dynamic<'t>> {
         let mut work: Vec<(Node<'t>, usize, bool)> = vec![(expr, 0, false)];
         let mut seen: HashSet<usize> = HashSet::new();
@@ -1121,7 +1154,7 @@ impl<'t> Unit<'t> {
                     let name = node
                         .child_by_field_name("name")
                         .map_or("", |n| self.text(n));
-                    if SAFE_RESULT_METHODS.contains(&name) {
+                    if SAFE_RESULT_METHODS.contains(&name) || self.is_jvm_property(node) {
                         false
                     } else if BUILDING_METHODS.contains(&name)
                         || TRANSPARENT_METHODS.contains(&name)

@@ -49,7 +49,7 @@ declare_rule! {
         category: Security,
         severity: Error,
         cwe: [89],
-        precision: High,
+        precision: Medium,
         kinds: ["method_invocation"],
         fix: "Use a parameterized query (`?` placeholders with `PreparedStatement.set*`, or bind arguments)",
     }
