@@ -10,7 +10,8 @@ declare_rule! {
     /// ## What it does
     /// Checks for request data used as the target of Flask's `redirect` or Django's
 /// `redirect`/`HttpResponseRedirect`. Targets that start with a fixed path of this site
-/// (`"/account/" + x`), come from `url_for`, or pass an allow-list check are fine.
+/// (`"/account/" + x`) or a configured base and a path (`settings.SITE_URL + "/x?" + q`),
+/// come from `url_for`, or pass an allow-list check are fine.
     ///
     /// ## Why is this bad?
     /// A link to a trusted site that forwards to `https://evil.example` lends the trusted

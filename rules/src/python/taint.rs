@@ -38,6 +38,35 @@ const NORMALIZED_PATH: u8 = 5;
 const AUTOESCAPING_TEMPLATE: u8 = 6;
 /// An HTTP client session (`requests.Session()`): its `get`/`post` fetch a URL.
 const HTTP_CLIENT: u8 = 7;
+/// Text that starts with a base the program chose (`settings.API_URL`) followed by a
+/// path (`/users/`): what comes after it cannot change the host it names.
+const HOST_FIXED: u8 = 8;
+
+/// `left + right` for text, knowing when the host of a URL is settled: once a base
+/// that no request or parameter chose is followed by `/path`, later parts only choose
+/// a path, so they cannot redirect the request or the browser elsewhere.
+fn join_text(left: &Value, right: &Value) -> Value {
+    let fixed = left.tag == Some(HOST_FIXED);
+    let right = if fixed {
+        right.sanitized(KindSet::of(&[SinkKind::Ssrf, SinkKind::Redirect]))
+    } else {
+        right.clone()
+    };
+    let mut out = left.concat(&right);
+    let chosen_base = left.konst.is_none()
+        && left.prefix.as_deref().is_none_or(str::is_empty)
+        && left.all_origins().iter().all(|o| {
+            matches!(o.label, Label::Opaque)
+                || o.safe.contains(SinkKind::Ssrf) && o.safe.contains(SinkKind::Redirect)
+        });
+    let starts_path = right
+        .as_str()
+        .is_some_and(|s| s.starts_with('/') && !s.starts_with("//"));
+    if fixed || chosen_base && starts_path {
+        out.tag = Some(HOST_FIXED);
+    }
+    out
+}
 
 /// The tag of the object a call constructs, for the constructors the rules care about.
 fn constructed_tag(qualified: &str) -> Option<u8> {
@@ -1609,7 +1638,7 @@ impl<'t> Interp<'_, 't> {
                     .flatten(),
                 _ => continue,
             };
-            acc = acc.concat(&v);
+            acc = join_text(&acc, &v);
         }
         acc
     }
@@ -1640,7 +1669,7 @@ impl<'t> Interp<'_, 't> {
                     shape: Shape::Seq(Rc::new(a.iter().chain(b.iter()).cloned().collect())),
                     ..Value::default()
                 },
-                _ => left.concat(&right),
+                _ => join_text(&left, &right),
             },
             "%" if left.as_str().is_some() || left.prefix.is_some() => {
                 let format = left.as_str().unwrap_or_default();
