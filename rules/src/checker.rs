@@ -136,6 +136,7 @@ pub struct Checker<'t> {
     python: OnceCell<python::semantic::Module<'t>>,
     python_taint: OnceCell<python::taint::FileTaint<'t>>,
     java: OnceCell<java::semantic::Unit<'t>>,
+    java_taint: OnceCell<java::taint::FileTaint<'t>>,
 }
 
 impl<'t> Checker<'t> {
@@ -150,6 +151,7 @@ impl<'t> Checker<'t> {
             python: OnceCell::new(),
             python_taint: OnceCell::new(),
             java: OnceCell::new(),
+            java_taint: OnceCell::new(),
         }
     }
 
@@ -187,6 +189,13 @@ impl<'t> Checker<'t> {
     pub fn java(&self) -> &java::semantic::Unit<'t> {
         self.java
             .get_or_init(|| java::semantic::Unit::build(self.root, self.source))
+    }
+
+    /// Taint facts for Java: flows from sources to sinks, per method, computed only for
+    /// the methods a rule asks about.
+    pub fn java_taint(&self) -> &java::taint::FileTaint<'t> {
+        self.java_taint
+            .get_or_init(|| java::taint::FileTaint::new(self.root, self.source))
     }
 
     /// The ancestors of the node being checked, nearest first, in O(1) per step.

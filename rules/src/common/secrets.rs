@@ -24,6 +24,15 @@ pub fn is_secret_name(name: &str) -> bool {
     if NOT_A_SECRET_SUFFIX.contains(&last.as_str()) {
         return false;
     }
+    // `update_password`, `isPasswordSet`, `require_token`: a flag or an action about the
+    // secret, whose values are modes such as "always".
+    if words.len() > 1
+        && words
+            .first()
+            .is_some_and(|w| ACTION_PREFIX.contains(&w.as_str()))
+    {
+        return false;
+    }
     let has = |w: &str| words.iter().any(|x| x == w);
     let pair = |a: &str, b: &str| words.windows(2).any(|p| p[0] == a && p[1] == b);
     words.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
@@ -51,6 +60,13 @@ const SECRET_WORDS: &[&str] = &[
     "privatekey",
     "secretkey",
     "accesskey",
+];
+
+/// First words that make a name a flag or an action about a secret.
+const ACTION_PREFIX: &[&str] = &[
+    "update", "change", "check", "verify", "validate", "require", "requires", "use", "allow",
+    "show", "ask", "prompt", "has", "is", "should", "enable", "disable", "skip", "force",
+    "generate", "no", "with", "without",
 ];
 
 /// Last words that make a name describe a secret rather than hold one.
@@ -407,6 +423,8 @@ mod tests {
             "client_secret",
             "authToken",
             "db_pass",
+            "new_password",
+            "reset_token",
         ] {
             assert!(is_secret_name(name), "{name}");
         }
@@ -419,6 +437,9 @@ mod tests {
             "user",
             "password_help",
             "token_endpoint_auth_method",
+            "update_password",
+            "isPasswordSet",
+            "require_token",
         ] {
             assert!(!is_secret_name(name), "{name}");
         }

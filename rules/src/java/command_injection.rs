@@ -1,7 +1,9 @@
 use tree_sitter::Node;
 
+use crate::java::flows;
 use crate::java::semantic::{self, DeclKind, Locals, WriteKind};
 use crate::java::text::{quote, simple_name};
+use crate::taint::SinkKind;
 use crate::{Checker, Rule, ast, declare_rule};
 
 declare_rule! {
@@ -14,7 +16,9 @@ declare_rule! {
     /// `StringBuilder` with such a part.
     ///
     /// Commands made only of literals and constants, including arrays and lists of
-    /// them, are not reported; neither are numbers and booleans.
+    /// them, are not reported; neither are numbers and booleans. Servlet request data and
+    /// Spring request parameters are followed through the method and same-file helpers,
+    /// and the finding shows their path to the command.
     ///
     /// ## Why is this bad?
     /// If any part of the command comes from a user, the user chooses what runs. Through
@@ -49,7 +53,7 @@ declare_rule! {
 }
 
 /// Programs that interpret their argument as a command line.
-const SHELLS: &[&str] = &[
+pub(crate) const SHELLS: &[&str] = &[
     "sh", "bash", "zsh", "ksh", "dash", "ash", "csh", "tcsh", "fish", "cmd", "cmd.exe",
     "powershell", "powershell.exe", "pwsh",
 ];
@@ -59,6 +63,9 @@ const MAX_ELEMENTS: usize = 64;
 
 impl Rule for CommandInjection {
     fn check<'t>(&self, node: Node<'t>, cx: &Checker<'t>) {
+        if flows::check(node, cx, SinkKind::Command) != flows::Outcome::Unknown {
+            return;
+        }
         let Some((api, args)) = sink(node, cx) else {
             return;
         };

@@ -158,8 +158,8 @@ const COLLECTION_BASES: &[&str] = &[
 ];
 
 /// Whether an `equals` makes more objects equal than its superclass does: not when it
-/// only delegates (`return super.equals(o);`), narrows (`super.equals(o) && ..`), or
-/// always throws.
+/// only delegates (`return super.equals(o);`), narrows (`super.equals(o) && ..`), keeps
+/// identity (`return this == o;`), or always throws.
 fn changes_equality(equals: Node<'_>, cx: &Checker<'_>) -> bool {
     let Some(body) = equals.child_by_field_name("body") else {
         // Abstract: subclasses must implement it.
@@ -169,9 +169,21 @@ fn changes_equality(equals: Node<'_>, cx: &Checker<'_>) -> bool {
         [only] if only.kind() == "throw_statement" => false,
         [only] if only.kind() == "return_statement" => !only
             .named_child(0)
-            .is_some_and(|value| requires_super_equals(value, cx)),
+            .is_some_and(|value| requires_super_equals(value, cx) || is_identity(value, cx)),
         _ => true,
     }
+}
+
+/// `this == o`: the identity `Object.equals` already has, which the identity hash matches.
+fn is_identity(value: Node<'_>, cx: &Checker<'_>) -> bool {
+    let value = ast::unparenthesize(value);
+    value.kind() == "binary_expression"
+        && value
+            .child_by_field_name("operator")
+            .is_some_and(|o| cx.text(o) == "==")
+        && [value.child_by_field_name("left"), value.child_by_field_name("right")]
+            .iter()
+            .any(|side| side.is_some_and(|s| ast::unparenthesize(s).kind() == "this"))
 }
 
 /// `super.equals(o)`, or an `&&` chain with `super.equals(o)` as one of its operands.

@@ -67,6 +67,10 @@ impl Rule for FinalizeWithoutSuper {
         if !extends {
             return;
         }
+        // An empty `finalize()` switches the superclass's finalizer off on purpose.
+        if body.named_child_count() == 0 {
+            return;
+        }
         let calls_super = calls::calls_in(body, cx).iter().any(|c| {
             c.name == "finalize" && c.object.is_some_and(|o| o.kind() == "super")
         });

@@ -39,7 +39,7 @@ declare_rule! {
         category: Concurrency,
         severity: Warning,
         cwe: [252],
-        precision: High,
+        precision: Medium,
         kinds: ["method_invocation"],
         fix: "Check the returned boolean and handle the timeout or the failed attempt",
     }

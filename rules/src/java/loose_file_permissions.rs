@@ -8,7 +8,7 @@ declare_rule! {
     /// Checks for files made writable by every user:
     /// - `PosixFilePermissions.fromString(..)` with a constant whose "others" part
     ///   includes `w` (`"rw-rw-rw-"`, `"rwxrwxrwx"`);
-    /// - `PosixFilePermission.OTHERS_WRITE` added to a permission set (`add`, `Set.of`,
+    /// - `PosixFilePermission.OTHERS_WRITE` added unconditionally to a permission set (`add`, `Set.of`,
     ///   `EnumSet.of`, ..);
     /// - `file.setWritable(true, false)` on a `java.io.File`, which grants write access
     ///   to everybody.
@@ -100,7 +100,13 @@ fn check_others_write<'t>(node: Node<'t>, cx: &Checker<'t>) {
         (Some(init), _) if init.kind() == "array_initializer" => true,
         _ => false,
     };
-    if granted {
+    // `if ((bits & S_IWOTH) > 0) perms.add(OTHERS_WRITE);` translates a mode that
+    // already exists; only an unconditional grant is a choice made here.
+    let conditional = cx
+        .ancestors()
+        .take_while(|a| !matches!(a.kind(), "method_declaration" | "constructor_declaration" | "lambda_expression"))
+        .any(|a| a.kind() == "if_statement");
+    if granted && !conditional {
         cx.report(node, "`OTHERS_WRITE` lets every user write the file");
     }
 }

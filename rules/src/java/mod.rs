@@ -1,7 +1,9 @@
 //! Java rules, one file each, and the compilation-unit facts they share.
 
 pub mod calls;
+pub mod flows;
 pub mod semantic;
+pub mod taint;
 pub mod text;
 
 crate::register_rules! {
@@ -46,4 +48,34 @@ crate::register_rules! {
     s3_transfer_manager_not_shutdown::S3TransferManagerNotShutdown,
     regex_compiled_in_loop::RegexCompiledInLoop,
     string_concat_in_loop::StringConcatInLoop,
+    lock_order_inversion::LockOrderInversion,
+    null_dereference_after_check::NullDereferenceAfterCheck,
+    list_contains_in_loop::ListContainsInLoop,
+    insecure_temp_file::InsecureTempFile,
+    bind_all_interfaces::BindAllInterfaces,
+    debug_enabled::DebugEnabled,
+    insecure_tls_version::InsecureTlsVersion,
+    weak_pbe_iterations::WeakPbeIterations,
+    resultset_next_ignored::ResultsetNextIgnored,
+    invocation_target_cause_dropped::InvocationTargetCauseDropped,
+    insecure_jwt_parsing::InsecureJwtParsing,
+    catch_and_rethrow::CatchAndRethrow,
+    hardcoded_ip_address::HardcodedIpAddress,
+    stream_find_for_match::StreamFindForMatch,
+    stream_sort_for_min_max::StreamSortForMinMax,
+    int_multiplication_overflow::IntMultiplicationOverflow,
+    cursor_move_ignored::CursorMoveIgnored,
+    session_fixation::SessionFixation,
+    ldap_anonymous_bind::LdapAnonymousBind,
+    loop_updates_wrong_variable::LoopUpdatesWrongVariable,
+    path_traversal::PathTraversal,
+    xss::Xss,
+    ldap_injection::LdapInjection,
+    xpath_injection::XpathInjection,
+    trust_boundary_violation::TrustBoundaryViolation,
+    open_redirect::OpenRedirect,
+    ssrf::Ssrf,
+    log_injection::LogInjection,
+    http_response_splitting::HttpResponseSplitting,
+    code_injection::CodeInjection,
 }

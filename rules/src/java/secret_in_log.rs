@@ -149,7 +149,30 @@ fn secret_part<'t>(arg: Node<'t>, cx: &Checker<'t>) -> Option<(String, Node<'t>)
     None
 }
 
-/// A name whose declared type is a number, a flag or a time.
+/// A name whose declared type is a number, a flag or a time, or a `token` that a
+/// tokenizer produced (`token = parser.nextToken()`): a word of a parsed text.
 fn harmless<'t>(expr: Node<'t>, cx: &Checker<'t>) -> bool {
     crate::java::calls::receiver_type(expr, cx).is_some_and(|t| HARMLESS_TYPES.contains(&t))
+        || (expr.kind() == "identifier" && is_lexical_token(cx.text(expr), cx))
+}
+
+fn is_lexical_token(name: &str, cx: &Checker<'_>) -> bool {
+    let Some(method) = cx
+        .ancestors()
+        .find(|a| matches!(a.kind(), "method_declaration" | "constructor_declaration"))
+    else {
+        return false;
+    };
+    crate::ast::descendants(method).any(|n| {
+        let (target, value) = match n.kind() {
+            "assignment_expression" => (n.child_by_field_name("left"), n.child_by_field_name("right")),
+            "variable_declarator" => (n.child_by_field_name("name"), n.child_by_field_name("value")),
+            _ => return false,
+        };
+        target.is_some_and(|t| cx.text(t) == name)
+            && value.is_some_and(|v| {
+                let text = cx.text(v);
+                text.contains(".nextToken(") || text.contains(".nextElement(")
+            })
+    })
 }

@@ -30,6 +30,9 @@ pub struct Unit<'t> {
     fields: HashMap<&'t str, Vec<Field<'t>>>,
     /// Names assigned to anywhere in the file (`x = ..`, `this.x = ..`, `x++`).
     assigned: HashSet<&'t str>,
+    /// Names assigned to outside construction: not in a constructor, an instance
+    /// initializer, `readObject`, `readResolve`, `clone` or an `init`/`initialize` method.
+    assigned_after_construction: HashSet<&'t str>,
     /// The facts of the methods asked about most recently; rules ask about the method
     /// the walk is in, so a handful of entries serve nearly every request.
     locals: RefCell<Vec<Arc<Locals<'t>>>>,
@@ -59,6 +62,7 @@ impl<'t> Unit<'t> {
             constants: HashMap::new(),
             fields: HashMap::new(),
             assigned: HashSet::new(),
+            assigned_after_construction: HashSet::new(),
             locals: RefCell::new(Vec::new()),
         };
         let mut walk = ast::walk(root);
@@ -138,6 +142,9 @@ impl<'t> Unit<'t> {
                         };
                         if let Some(target) = target {
                             unit.assigned.insert(text(target));
+                            if !during_construction(node, source) {
+                                unit.assigned_after_construction.insert(text(target));
+                            }
                         }
                     }
                 }
@@ -150,6 +157,7 @@ impl<'t> Unit<'t> {
                         };
                         if let Some(target) = target {
                             unit.assigned.insert(text(target));
+                            unit.assigned_after_construction.insert(text(target));
                         }
                     }
                 }
@@ -206,6 +214,23 @@ impl<'t> Unit<'t> {
         }
     }
 
+    /// The value of a decimal integer literal, or of a `final` field of this file
+    /// initialised to one.
+    pub fn constant_int(&self, node: Node<'_>) -> Option<u64> {
+        let mut node = ast::unparenthesize(node);
+        if node.kind() == "identifier" {
+            node = ast::unparenthesize(self.constant(self.text(node))?);
+        }
+        if node.kind() != "decimal_integer_literal" {
+            return None;
+        }
+        self.text(node)
+            .replace('_', "")
+            .trim_end_matches(['l', 'L'])
+            .parse()
+            .ok()
+    }
+
     /// The initializer of a `final` field of this file.
     pub fn constant(&self, name: &str) -> Option<Node<'t>> {
         self.constants.get(name).copied()
@@ -241,6 +266,12 @@ impl<'t> Unit<'t> {
     /// declaration.
     pub fn is_assigned(&self, name: &str) -> bool {
         self.assigned.contains(name)
+    }
+
+    /// Whether a field called `name` is assigned after its object is built: outside
+    /// constructors, instance initializers and deserialization or cloning hooks.
+    pub fn is_assigned_after_construction(&self, name: &str) -> bool {
+        self.assigned_after_construction.contains(name)
     }
 
     /// What a name or `this.name` refers to at its use.
@@ -348,6 +379,14 @@ pub fn statements(block: Node<'_>) -> Vec<Node<'_>> {
         .into_iter()
         .filter(|c| !c.kind().ends_with("comment"))
         .collect()
+}
+
+/// The `catch_formal_parameter` of a `catch_clause`: `IOException e` in
+/// `catch (IOException e)`.
+pub fn catch_parameter(catch_clause: Node<'_>) -> Option<Node<'_>> {
+    ast::named_children(catch_clause)
+        .into_iter()
+        .find(|c| c.kind() == "catch_formal_parameter")
 }
 
 /// Whether `statement` is a call statement, `x.name(..);`, to one of `names`.
@@ -1196,6 +1235,53 @@ impl<'t> Unit<'t> {
                 }
             }
         }
+    }
+}
+
+/// Whether an assignment runs while its object is still being built, before other
+/// threads can see it.
+fn during_construction(node: Node<'_>, source: &str) -> bool {
+    let Some(owner) = ast::ancestor_of_kind(
+        node,
+        &[
+            "constructor_declaration",
+            "method_declaration",
+            "lambda_expression",
+            "block",
+        ],
+    )
+    .and_then(|n| {
+        if n.kind() == "block" {
+            // An instance initializer is a block directly in a class body.
+            if n.parent().is_some_and(|p| p.kind() == "class_body") {
+                return Some(n);
+            }
+            ast::ancestor_of_kind(
+                n,
+                &[
+                    "constructor_declaration",
+                    "method_declaration",
+                    "lambda_expression",
+                ],
+            )
+        } else {
+            Some(n)
+        }
+    }) else {
+        return false;
+    };
+    match owner.kind() {
+        "constructor_declaration" | "block" => true,
+        "method_declaration" => owner
+            .child_by_field_name("name")
+            .and_then(|n| source.get(n.byte_range()))
+            .is_some_and(|name| {
+                matches!(
+                    name,
+                    "readObject" | "readResolve" | "clone" | "init" | "initialize"
+                )
+            }),
+        _ => false,
     }
 }
 

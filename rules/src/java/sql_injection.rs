@@ -1,7 +1,9 @@
 use tree_sitter::Node;
 
+use crate::java::flows;
 use crate::java::semantic;
 use crate::java::text::{quote, simple_name};
+use crate::taint::SinkKind;
 use crate::{Checker, Rule, ast, declare_rule};
 
 declare_rule! {
@@ -16,7 +18,9 @@ declare_rule! {
     ///
     /// Constant queries and `?`-parameterized queries are fine; so are numbers and
     /// booleans concatenated in. A query received as a parameter and passed on
-    /// unchanged is not reported here: whether it is safe depends on the caller.
+    /// unchanged is not reported here: whether it is safe depends on the caller. Servlet
+    /// request data and Spring request parameters are followed through the method and
+    /// same-file helpers, and the finding shows their path to the query.
     ///
     /// ## Why is this bad?
     /// When input is pasted into SQL text, the database cannot tell data from code. A
@@ -53,7 +57,7 @@ declare_rule! {
 
 /// Methods that run or prepare the SQL given as their first argument, whatever the
 /// receiver: the names are specific to database APIs.
-const SQL_METHODS: &[&str] = &[
+pub(crate) const SQL_METHODS: &[&str] = &[
     "executeQuery",
     "executeUpdate",
     "executeLargeUpdate",
@@ -77,10 +81,10 @@ const SQL_METHODS: &[&str] = &[
 ];
 
 /// Names too common to trust without knowing the receiver.
-const GENERIC_METHODS: &[&str] = &["execute", "query", "update", "executeLargeBatch"];
+pub(crate) const GENERIC_METHODS: &[&str] = &["execute", "query", "update", "executeLargeBatch"];
 
 /// Receiver types whose `execute`/`query`/`update` run SQL.
-const SQL_RECEIVERS: &[&str] = &[
+pub(crate) const SQL_RECEIVERS: &[&str] = &[
     "Statement",
     "PreparedStatement",
     "CallableStatement",
@@ -92,12 +96,18 @@ const SQL_RECEIVERS: &[&str] = &[
 ];
 
 /// Words in a receiver's name that say it runs SQL, when its type is not known.
-const SQL_RECEIVER_WORDS: &[&str] = &[
+pub(crate) const SQL_RECEIVER_WORDS: &[&str] = &[
     "jdbc", "template", "stmt", "statement", "sql", "db", "database", "dao",
 ];
 
 impl Rule for SqlInjection {
     fn check<'t>(&self, call: Node<'t>, cx: &Checker<'t>) {
+        // Request data reaching the query is reported with its path; a query only
+        // constants reach is not reported. The non-constant check below covers what the
+        // taint analysis leaves open: parameters and values it cannot see into.
+        if flows::check(call, cx, SinkKind::Sql) != flows::Outcome::Unknown {
+            return;
+        }
         let Some(name) = call.child_by_field_name("name") else {
             return;
         };

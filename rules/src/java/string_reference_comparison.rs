@@ -9,7 +9,9 @@ declare_rule! {
     /// Checks for strings compared with `==` or `!=`: one side is a string literal, a
     /// variable, parameter or field declared as `String`, or a call that returns a new
     /// string (`toString()`, `substring(..)`, `trim()`, `String.format(..)`).
-    /// Comparisons with `null` are fine and not reported.
+    /// Comparisons with `null` are fine and not reported, and so are comparisons of two
+    /// non-literal strings where one is a named constant (`key == FIRST_ROW`) or the file
+    /// interns its strings (`intern()`, a `SymbolTable`): there identity is the intent.
     ///
     /// ## Why is this bad?
     /// `==` asks whether both sides are the same object, not whether they hold the same
@@ -103,6 +105,16 @@ impl Rule for StringReferenceComparison {
             return;
         }
         if is_identity_shortcut(node, left, right, cx) || [left, right].iter().any(|n| is_sentinel(*n, cx)) {
+            return;
+        }
+        // Neither side a literal nor a freshly computed string: code that compares a
+        // stored key with a named constant (`key == FIRST_ROW`) or that interns its
+        // strings (`intern()`, a `SymbolTable`) compares references on purpose.
+        let stored = |n: Node<'_>| matches!(n.kind(), "identifier" | "field_access" | "array_access");
+        if stored(left)
+            && stored(right)
+            && ([left, right].iter().any(|n| is_constant_name(*n, cx)) || interns_strings(cx))
+        {
             return;
         }
         let negate = if op == "!=" { "!" } else { "" };
@@ -260,4 +272,29 @@ fn is_sentinel<'t>(expr: Node<'t>, cx: &Checker<'t>) -> bool {
             && v.child_by_field_name("type")
                 .is_some_and(|t| cx.text(t) == "String")
     })
+}
+
+/// `FIRST_ROW` or `JOptionPane.OPTIONS_PROPERTY`: a constant, by Java's naming convention.
+fn is_constant_name(expr: Node<'_>, cx: &Checker<'_>) -> bool {
+    let name = match expr.kind() {
+        "identifier" => expr,
+        "field_access" => match expr.child_by_field_name("field") {
+            Some(field) => field,
+            None => return false,
+        },
+        _ => return false,
+    };
+    let name = cx.text(name);
+    name.len() > 1
+        && name.bytes().any(|b| b.is_ascii_uppercase())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Whether the file interns the strings it compares: it calls `intern()` or keeps a
+/// symbol table, as XML parsers do.
+fn interns_strings(cx: &Checker<'_>) -> bool {
+    let source = cx.source();
+    source.contains(".intern()") || source.contains("SymbolTable")
 }

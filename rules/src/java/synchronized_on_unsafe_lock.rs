@@ -11,7 +11,9 @@ declare_rule! {
     /// - a string literal, or a string from `intern()`;
     /// - a field of a boxed type (`Integer`, `Long`, `Boolean`, ..), or a `String` field
     ///   initialised to a constant;
-    /// - a field that is not `final` and is assigned somewhere in the file.
+    /// - a field that is not `final` and is assigned after construction (assignments in
+    ///   constructors, initializers, `readObject`, `readResolve`, `clone` and
+    ///   `init`/`initialize` methods happen before the object is shared).
     ///
     /// ## Why is this bad?
     /// String literals and interned strings are shared by the whole JVM, and small boxed
@@ -102,7 +104,7 @@ fn field_problem<'t>(lock: Node<'t>, cx: &Checker<'t>) -> Option<String> {
         return Some("a string constant is interned and shared by the whole JVM".to_string());
     }
     let name = cx.text(field.name);
-    if !field.is_final && unit.is_assigned(name) && !calls::is_lock(lock, scope, cx) {
+    if !field.is_final && unit.is_assigned_after_construction(name) && !calls::is_lock(lock, scope, cx) {
         return Some(format!("`{name}` is reassigned, so threads can hold different locks"));
     }
     None

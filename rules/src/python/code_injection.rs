@@ -13,7 +13,8 @@ declare_rule! {
     /// Checks for the builtins `eval` and `exec` called with a value that is not a
     /// constant of the file: a parameter, user input, or a string built from either.
     /// Methods that happen to be called `eval` (`model.eval()`) and `ast.literal_eval` are
-    /// not affected.
+    /// not affected, nor is code the program builds itself from its own fields or from
+    /// `compile()` of files it loads (module loaders, REPLs).
     ///
     /// ## Why is this bad?
     /// `eval` and `exec` run their argument as Python code with the full rights of the
@@ -49,7 +50,7 @@ declare_rule! {
         category: Security,
         severity: Error,
         cwe: [94, 95],
-        precision: Medium,
+        precision: Low,
         kinds: ["call"],
         fix: "Do not run code built from data: parse literals with `ast.literal_eval` and dispatch through a dict",
     }
@@ -63,7 +64,9 @@ impl Rule for CodeInjection {
         if flows::check(node, cx, SinkKind::Code) != flows::Outcome::Unknown {
             return;
         }
-        if !matches!(call::callee_name(node, cx.source()), Some("eval" | "exec")) {
+        if !matches!(call::callee_name(node, cx.source()), Some("eval" | "exec"))
+            || flows::only_internal_values_reach(node, cx, SinkKind::Code)
+        {
             return;
         }
         let name = match cx.python().resolve_call(node).as_deref() {

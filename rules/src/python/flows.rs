@@ -77,6 +77,28 @@ pub fn check<'t>(node: Node<'t>, cx: &Checker<'t>, kind: SinkKind) -> Outcome {
     }
 }
 
+/// Whether only values the program computed itself (fields, results of unknown calls)
+/// reach `node` as a sink of `kind`: no parameter and no source. The non-constant rules
+/// stay silent then, because nothing shows the value comes from outside. Runs the
+/// analysis of the enclosing function even in a file without sources.
+pub fn only_internal_values_reach<'t>(node: Node<'t>, cx: &Checker<'t>, kind: SinkKind) -> bool {
+    let taint = cx.python_taint();
+    let function = taint.enclosing(cx.ancestors());
+    let result = taint.analysis(cx.python(), function);
+    let key = (node.start_byte(), node.end_byte());
+    let mut reached = result
+        .reach
+        .iter()
+        .filter(|(k, sk, _)| *k == key && *sk == kind)
+        .peekable();
+    reached.peek().is_some()
+        && reached.all(|(_, _, v)| {
+            v.all_origins()
+                .iter()
+                .all(|o| o.safe.contains(kind) || matches!(o.label, Label::Opaque))
+        })
+}
+
 fn report(flow: &Flow, cx: &Checker<'_>) {
     let (what, line) = flow.source();
     let message = format!(

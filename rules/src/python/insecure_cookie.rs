@@ -117,6 +117,10 @@ fn check_set_cookie<'t>(node: Node<'t>, cx: &Checker<'t>) {
     if call::has_keyword_splat(node) {
         return;
     }
+    // `max_age=0` deletes the cookie: there is no value left to protect.
+    if call::keyword(node, "max_age", cx.source()).is_some_and(|v| cx.text(v) == "0") {
+        return;
+    }
     let missing = |index: usize, name: &str| {
         call::argument(node, index, name, cx.source())
             .is_none_or(|v| matches!(ast::unparenthesize(v).kind(), "false" | "none"))

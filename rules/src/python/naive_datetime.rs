@@ -9,7 +9,8 @@ declare_rule! {
     /// `datetime.now()` and `datetime.fromtimestamp(ts)` without `tz=`,
     /// `datetime.today()`, and the deprecated `datetime.utcnow()` and
     /// `datetime.utcfromtimestamp(ts)`. A call followed directly by `.astimezone()` or
-    /// `.replace(tzinfo=...)` is fine.
+    /// `.replace(tzinfo=...)` is fine, and so is local time that is only formatted
+    /// (`now().strftime(...)`) or subtracted from another reading to time something.
     ///
     /// ## Why is this bad?
     /// A naive datetime carries no time zone, so Python assumes whatever the reader
@@ -70,7 +71,7 @@ impl Rule for NaiveDatetime {
         if tz.is_some_and(|t| ast::unparenthesize(t).kind() != "none") || call::has_keyword_splat(node) {
             return;
         }
-        if made_aware(cx) {
+        if made_aware(cx) || local_clock_use(node, cx) {
             return;
         }
         let (message, help) = match method {
@@ -113,4 +114,47 @@ fn made_aware(cx: &Checker<'_>) -> bool {
             .is_some_and(|t| ast::unparenthesize(t).kind() != "none"),
         _ => false,
     }
+}
+
+/// Whether the naive value is only read as local wall-clock time or subtracted from
+/// another reading: `now().strftime(...)`, `now() - start`, or `start = now()` whose
+/// every use is a subtraction. Such code measures or prints local time and never mixes
+/// it with aware values.
+fn local_clock_use(node: Node<'_>, cx: &Checker<'_>) -> bool {
+    let mut ancestors = cx.ancestors();
+    let Some(parent) = ancestors.next() else {
+        return false;
+    };
+    match parent.kind() {
+        "attribute" => parent
+            .child_by_field_name("attribute")
+            .is_some_and(|a| matches!(cx.text(a), "strftime" | "ctime")),
+        "binary_operator" => is_subtraction(parent, cx),
+        "assignment" => {
+            let Some(left) = parent.child_by_field_name("left") else {
+                return false;
+            };
+            if left.kind() != "identifier" {
+                return false;
+            }
+            let name = cx.text(left);
+            let scope = ancestors
+                .find(|a| a.kind() == "function_definition")
+                .unwrap_or_else(|| cx.root());
+            let mut uses = ast::descendants(scope)
+                .filter(|n| n.kind() == "identifier" && cx.text(*n) == name && *n != left)
+                .filter(|n| n.start_byte() > node.end_byte())
+                .peekable();
+            uses.peek().is_some()
+                && uses.all(|u| u.parent().is_some_and(|p| is_subtraction(p, cx)))
+        }
+        _ => false,
+    }
+}
+
+fn is_subtraction(node: Node<'_>, cx: &Checker<'_>) -> bool {
+    node.kind() == "binary_operator"
+        && node
+            .child_by_field_name("operator")
+            .is_some_and(|o| cx.text(o) == "-")
 }

@@ -40,7 +40,7 @@ declare_rule! {
         category: Security,
         severity: Error,
         cwe: [601],
-        precision: High,
+        precision: Medium,
         kinds: ["call"],
         fix: "Redirect only to relative paths of this site or to hosts on an allow-list (`url_has_allowed_host_and_scheme`)",
     }

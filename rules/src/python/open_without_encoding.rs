@@ -35,7 +35,7 @@ declare_rule! {
         category: Correctness,
         severity: Info,
         cwe: [],
-        precision: Medium,
+        precision: Low,
         kinds: ["call"],
         fix: "Pass `encoding=\"utf-8\"` (or the file's actual encoding)",
     }

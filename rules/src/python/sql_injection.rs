@@ -23,8 +23,9 @@ declare_rule! {
     /// Queries with placeholders whose values are passed separately are fine, and so are
     /// queries assembled only from constants, numbers (`int(limit)`), placeholder lists
     /// (`", ".join("?" * len(ids))`) and quoted identifiers (`connection.ops.quote_name`,
-    /// psycopg's `sql.Identifier`). A query passed in unchanged from a caller is not
-    /// reported here, unless it is request data: values from Flask or Django requests are
+    /// psycopg's `sql.Identifier`). A query built only from values the program computes
+    /// itself (fields, results of other calls) is not reported, nor is a query passed in
+    /// unchanged from a caller, unless it is request data: values from Flask or Django requests are
     /// followed through the function and same-file helpers, and the finding shows their
     /// path.
     ///
@@ -57,7 +58,7 @@ declare_rule! {
         category: Security,
         severity: Error,
         cwe: [89],
-        precision: Medium,
+        precision: Low,
         kinds: ["call"],
         fix: "Pass values as query parameters instead of formatting them into the SQL",
     }
@@ -112,14 +113,14 @@ impl Rule for SqlInjection {
     fn check<'t>(&self, node: Node<'t>, cx: &Checker<'t>) {
         // Request data reaching the sink is reported with its path; a sink only constants
         // reach is not reported. The non-constant check below covers what the taint
-        // analysis leaves to the caller: parameters and values it cannot see into.
+        // analysis leaves to the caller: parameters of functions not called in this file.
         if flows::check(node, cx, SinkKind::Sql) != flows::Outcome::Unknown {
             return;
         }
         let Some(callee) = call::callee_name(node, cx.source()) else {
             return;
         };
-        if !CALLEE_NAMES.contains(&callee) {
+        if !CALLEE_NAMES.contains(&callee) || flows::only_internal_values_reach(node, cx, SinkKind::Sql) {
             return;
         }
         if callee == "extra" {

@@ -23,7 +23,7 @@ use crate::python::semantic::{Binding, Module, string_value};
 use crate::python::{call, quote};
 use crate::taint::{
     Confidence, Const, Flow, KindSet, Label, Origin, Shape, SinkHit, SinkKind, State, Step,
-    Summary, Trace, Value, fold, prefix_fixes_host,
+    Summary, Trace, Value, const_key, element_of, fold, load, prefix_fixes_host, remove, store,
 };
 
 const MAX_DEPTH: usize = 64;
@@ -260,6 +260,9 @@ impl<'t> FileTaint<'t> {
         for (i, (name, node)) in parameters(function, self.source).iter().enumerate() {
             let value = if is_request_parameter(name, *node, self.source) {
                 Value::clean().with_tag(REQUEST)
+            } else if i == 0 && matches!(name.as_str(), "self" | "cls") {
+                // The object's own state: not something a caller passes in.
+                Value::opaque()
             } else if let Some((_, converter)) = route.iter().find(|(n, _)| n == name) {
                 // `<int:id>` is a number by the time the view sees it.
                 if matches!(converter.as_str(), "int" | "float" | "uuid") {
@@ -632,6 +635,26 @@ fn sanitizer(name: &str) -> Option<KindSet> {
 const SQL_QUOTE_METHODS: &[&str] = &["quote_name", "quote_name_unless_alias", "quote_ident"];
 
 /// String methods whose result is the receiver's text, changed.
+/// Methods whose result is a number or a boolean, whatever their receiver holds.
+const NUMERIC_METHODS: &[&str] = &[
+    "timestamp",
+    "toordinal",
+    "weekday",
+    "isoweekday",
+    "count",
+    "find",
+    "rfind",
+    "index",
+    "rindex",
+    "bit_length",
+    "startswith",
+    "endswith",
+    "isdigit",
+    "isnumeric",
+    "isalpha",
+    "isalnum",
+];
+
 const STR_SAME: &[&str] = &[
     "strip",
     "lstrip",
@@ -1176,7 +1199,9 @@ impl<'t> Interp<'_, 't> {
                 let target = match name {
                     "isdigit" | "isnumeric" | "isdecimal" | "isalnum" | "isalpha"
                     | "isidentifier" => call::receiver(cond),
-                    "url_has_allowed_host_and_scheme" | "is_safe_url" => call::positional(cond, 0),
+                    "url_has_allowed_host_and_scheme" | "is_safe_url" => {
+                        call::positional(cond, 0).or_else(|| call::keyword(cond, "url", self.src))
+                    }
                     "fullmatch" => call::positional(cond, 1).filter(|_| {
                         call::positional(cond, 0).is_some_and(|p| self.strict_pattern(p))
                     }),
@@ -2223,6 +2248,7 @@ impl<'t> Interp<'_, 't> {
                 }
                 Value::clean()
             }
+            m if NUMERIC_METHODS.contains(&m) => Value::clean(),
             m if STR_SAME.contains(&m) => {
                 let mut v = receiver.flatten();
                 v.konst = match (m, &receiver.konst) {
@@ -2755,140 +2781,6 @@ fn declares_non_html(headers: &Value) -> bool {
             && v.as_str()
                 .is_some_and(|t| !t.to_ascii_lowercase().contains("html"))
     })
-}
-
-fn const_key(c: &Const) -> Option<String> {
-    match c {
-        Const::Str(s) => Some(s.clone()),
-        Const::Int(i) => Some(i.to_string()),
-        Const::Bool(_) => None,
-    }
-}
-
-/// What iterating a value yields.
-fn element_of(v: &Value) -> Value {
-    match &v.shape {
-        Shape::Seq(items) => items
-            .iter()
-            .fold(Value::clean(), |acc, i| acc.join(i))
-            .join(&Value {
-                origins: v.origins.clone(),
-                ..Value::default()
-            }),
-        Shape::Map(_) => Value {
-            origins: v.origins.clone(),
-            ..Value::default()
-        },
-        Shape::Scalar => {
-            let mut f = v.flatten();
-            f.konst = None;
-            f.tag = None;
-            f
-        }
-    }
-}
-
-/// `base[index]`: the element under a constant index when tracked, the untracked part
-/// otherwise; an unknown index reads any element.
-fn load(base: &Value, index: Option<&Const>) -> Value {
-    let untracked = || Value {
-        origins: base.origins.clone(),
-        ..Value::default()
-    };
-    match (&base.shape, index) {
-        (Shape::Map(items), Some(k)) => match const_key(k).and_then(|k| items.get(&k)) {
-            Some(v) => v.clone(),
-            None => untracked(),
-        },
-        (Shape::Seq(items), Some(Const::Int(i))) => {
-            let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
-            let at = if *i < 0 { len + i } else { *i };
-            usize::try_from(at)
-                .ok()
-                .and_then(|a| items.get(a))
-                .cloned()
-                .unwrap_or_else(untracked)
-        }
-        (Shape::Scalar, _) => {
-            let mut v = base.flatten();
-            v.konst = None;
-            v.tag = None;
-            v
-        }
-        _ => base.flatten(),
-    }
-}
-
-/// `base[index] = value`: a strong update under a constant index, a weak one otherwise.
-fn store(base: &Value, index: Option<&Const>, value: Value) -> Value {
-    match (&base.shape, index) {
-        (Shape::Map(items), Some(k)) if const_key(k).is_some() => {
-            let mut items = (**items).clone();
-            if let Some(k) = const_key(k) {
-                items.insert(k, value);
-            }
-            Value {
-                shape: Shape::Map(Rc::new(items)),
-                ..base.clone()
-            }
-        }
-        (Shape::Seq(items), Some(Const::Int(i)))
-            if usize::try_from(*i).is_ok_and(|i| i < items.len()) =>
-        {
-            let mut items = (**items).clone();
-            if let Some(slot) = usize::try_from(*i).ok().and_then(|i| items.get_mut(i)) {
-                *slot = value;
-            }
-            Value {
-                shape: Shape::Seq(Rc::new(items)),
-                ..base.clone()
-            }
-        }
-        _ => {
-            let mut v = base.clone();
-            for o in value.all_origins() {
-                if !v.origins.iter().any(|x| x.label == o.label) {
-                    v.origins.push(o);
-                }
-            }
-            v
-        }
-    }
-}
-
-/// `base.pop(index)`: the container without that element.
-fn remove(base: &Value, index: Option<&Const>) -> Value {
-    match (&base.shape, index) {
-        (Shape::Map(items), Some(k)) => {
-            let mut items = (**items).clone();
-            if let Some(k) = const_key(k) {
-                items.remove(&k);
-            }
-            Value {
-                shape: Shape::Map(Rc::new(items)),
-                ..base.clone()
-            }
-        }
-        (Shape::Seq(items), index) => {
-            let mut items = (**items).clone();
-            let at = match index {
-                Some(Const::Int(i)) => usize::try_from(*i).ok(),
-                None => items.len().checked_sub(1),
-                _ => None,
-            };
-            match at {
-                Some(at) if at < items.len() => {
-                    items.remove(at);
-                    Value {
-                        shape: Shape::Seq(Rc::new(items)),
-                        ..base.clone()
-                    }
-                }
-                _ => base.flatten(),
-            }
-        }
-        _ => base.clone(),
-    }
 }
 
 /// Whether every `%` conversion of a format string is numeric (`%d`, `%05.2f`).

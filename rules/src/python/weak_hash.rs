@@ -37,7 +37,7 @@ declare_rule! {
         category: Security,
         severity: Warning,
         cwe: [328, 327],
-        precision: High,
+        precision: Low,
         kinds: ["call"],
         fix: "Use SHA-256 or stronger; pass `usedforsecurity=False` for non-security checksums",
     }

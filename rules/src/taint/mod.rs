@@ -543,6 +543,142 @@ pub fn prefix_fixes_host(prefix: Option<&str>) -> bool {
     chars.next() == Some('/') && chars.next().is_some_and(|c| c != '/' && c != '\\')
 }
 
+/// The string key of a constant used as a map key or an index.
+pub fn const_key(c: &Const) -> Option<String> {
+    match c {
+        Const::Str(s) => Some(s.clone()),
+        Const::Int(i) => Some(i.to_string()),
+        Const::Bool(_) => None,
+    }
+}
+
+/// What iterating a value yields.
+pub fn element_of(v: &Value) -> Value {
+    match &v.shape {
+        Shape::Seq(items) => items
+            .iter()
+            .fold(Value::clean(), |acc, i| acc.join(i))
+            .join(&Value {
+                origins: v.origins.clone(),
+                ..Value::default()
+            }),
+        Shape::Map(_) => Value {
+            origins: v.origins.clone(),
+            ..Value::default()
+        },
+        Shape::Scalar => {
+            let mut f = v.flatten();
+            f.konst = None;
+            f.tag = None;
+            f
+        }
+    }
+}
+
+/// `base[index]`: the element under a constant index when tracked, the untracked part
+/// otherwise; an unknown index reads any element.
+pub fn load(base: &Value, index: Option<&Const>) -> Value {
+    let untracked = || Value {
+        origins: base.origins.clone(),
+        ..Value::default()
+    };
+    match (&base.shape, index) {
+        (Shape::Map(items), Some(k)) => match const_key(k).and_then(|k| items.get(&k)) {
+            Some(v) => v.clone(),
+            None => untracked(),
+        },
+        (Shape::Seq(items), Some(Const::Int(i))) => {
+            let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
+            let at = if *i < 0 { len + i } else { *i };
+            usize::try_from(at)
+                .ok()
+                .and_then(|a| items.get(a))
+                .cloned()
+                .unwrap_or_else(untracked)
+        }
+        (Shape::Scalar, _) => {
+            let mut v = base.flatten();
+            v.konst = None;
+            v.tag = None;
+            v
+        }
+        _ => base.flatten(),
+    }
+}
+
+/// `base[index] = value`: a strong update under a constant index, a weak one otherwise.
+pub fn store(base: &Value, index: Option<&Const>, value: Value) -> Value {
+    match (&base.shape, index) {
+        (Shape::Map(items), Some(k)) if const_key(k).is_some() => {
+            let mut items = (**items).clone();
+            if let Some(k) = const_key(k) {
+                items.insert(k, value);
+            }
+            Value {
+                shape: Shape::Map(Rc::new(items)),
+                ..base.clone()
+            }
+        }
+        (Shape::Seq(items), Some(Const::Int(i)))
+            if usize::try_from(*i).is_ok_and(|i| i < items.len()) =>
+        {
+            let mut items = (**items).clone();
+            if let Some(slot) = usize::try_from(*i).ok().and_then(|i| items.get_mut(i)) {
+                *slot = value;
+            }
+            Value {
+                shape: Shape::Seq(Rc::new(items)),
+                ..base.clone()
+            }
+        }
+        _ => {
+            let mut v = base.clone();
+            for o in value.all_origins() {
+                if !v.origins.iter().any(|x| x.label == o.label) {
+                    v.origins.push(o);
+                }
+            }
+            v
+        }
+    }
+}
+
+/// `base.pop(index)` or `base.remove(index)`: the container without that element; no
+/// index removes the last element of a sequence.
+pub fn remove(base: &Value, index: Option<&Const>) -> Value {
+    match (&base.shape, index) {
+        (Shape::Map(items), Some(k)) => {
+            let mut items = (**items).clone();
+            if let Some(k) = const_key(k) {
+                items.remove(&k);
+            }
+            Value {
+                shape: Shape::Map(Rc::new(items)),
+                ..base.clone()
+            }
+        }
+        (Shape::Seq(items), index) => {
+            let mut items = (**items).clone();
+            let at = match index {
+                Some(Const::Int(i)) => usize::try_from(*i).ok(),
+                None => items.len().checked_sub(1),
+                _ => None,
+            };
+            match at {
+                Some(at) if at < items.len() => {
+                    items.remove(at);
+                    Value {
+                        shape: Shape::Seq(Rc::new(items)),
+                        ..base.clone()
+                    }
+                }
+                _ => base.flatten(),
+            }
+        }
+        _ => base.clone(),
+    }
+}
+
 /// A variable store at one program point. `dead` marks a point no path reaches (after
 /// `return` or `raise`), which joins treat as absent.
 #[derive(Clone, Debug, Default)]
