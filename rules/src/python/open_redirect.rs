@@ -10,10 +10,11 @@ declare_rule! {
     /// ## What it does
     /// Checks for request data used as the target of Flask's `redirect` or Django's
 /// `redirect`/`HttpResponseRedirect`. Targets that start with a fixed path of this site
-/// (`"/account/" + x`), come from `url_for`, or pass an allow-list check are fine, and
-/// so are the current request's own path (`request.path`, `get_full_path()`) and the
-/// host Django validated against `ALLOWED_HOSTS` (`get_host()`). Helpers from other
-/// modules that build a URL around request data are assumed to keep its host.
+/// (`"/account/" + x`) or a configured base and a path (`settings.SITE_URL + "/x?" + q`),
+/// come from `url_for`, or pass an allow-list check are fine, and so are the current
+/// request's own path (`request.path`, `get_full_path()`) and the host Django validated
+/// against `ALLOWED_HOSTS` (`get_host()`). Helpers from other modules that build a URL
+/// around request data are assumed to keep its host.
     ///
     /// ## Why is this bad?
     /// A link to a trusted site that forwards to `https://evil.example` lends the trusted

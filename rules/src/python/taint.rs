@@ -38,6 +38,35 @@ const NORMALIZED_PATH: u8 = 5;
 const AUTOESCAPING_TEMPLATE: u8 = 6;
 /// An HTTP client session (`requests.Session()`): its `get`/`post` fetch a URL.
 const HTTP_CLIENT: u8 = 7;
+/// Text that starts with a base the program chose (`settings.API_URL`) followed by a
+/// path (`/users/`): what comes after it cannot change the host it names.
+const HOST_FIXED: u8 = 8;
+
+/// `left + right` for text, knowing when the host of a URL is settled: once a base
+/// that no request or parameter chose is followed by `/path`, later parts only choose
+/// a path, so they cannot redirect the request or the browser elsewhere.
+fn join_text(left: &Value, right: &Value) -> Value {
+    let fixed = left.tag == Some(HOST_FIXED);
+    let right = if fixed {
+        right.sanitized(KindSet::of(&[SinkKind::Ssrf, SinkKind::Redirect]))
+    } else {
+        right.clone()
+    };
+    let mut out = left.concat(&right);
+    let chosen_base = left.konst.is_none()
+        && left.prefix.as_deref().is_none_or(str::is_empty)
+        && left.all_origins().iter().all(|o| {
+            matches!(o.label, Label::Opaque)
+                || o.safe.contains(SinkKind::Ssrf) && o.safe.contains(SinkKind::Redirect)
+        });
+    let starts_path = right
+        .as_str()
+        .is_some_and(|s| s.starts_with('/') && !s.starts_with("//"));
+    if fixed || chosen_base && starts_path {
+        out.tag = Some(HOST_FIXED);
+    }
+    out
+}
 
 /// The tag of the object a call constructs, for the constructors the rules care about.
 fn constructed_tag(qualified: &str) -> Option<u8> {
@@ -216,6 +245,7 @@ impl<'t> FileTaint<'t> {
             shallow,
             parsed_urls: HashMap::new(),
             param_stores: Vec::new(),
+            forms: HashMap::new(),
         };
         let mut state = if shallow {
             State::default()
@@ -512,6 +542,26 @@ const URL_PASS_THROUGH: &[&str] = &[
     "builtins.bytearray",
 ];
 
+/// Django form fields whose cleaned value is a number, a date, a boolean, a slug, or one
+/// of the field's fixed choices.
+const CONSTRAINED_FORM_FIELDS: &[&str] = &[
+    "IntegerField",
+    "FloatField",
+    "DecimalField",
+    "BooleanField",
+    "NullBooleanField",
+    "DateField",
+    "DateTimeField",
+    "TimeField",
+    "DurationField",
+    "UUIDField",
+    "SlugField",
+    "ChoiceField",
+    "TypedChoiceField",
+    "MultipleChoiceField",
+    "ModelChoiceField",
+];
+
 /// Methods of a request object that return client data.
 const REQUEST_METHODS: &[&str] = &[
     "get_json",
@@ -740,6 +790,8 @@ struct Interp<'a, 't> {
     parsed_urls: HashMap<String, String>,
     /// See [`FnResult::param_stores`].
     param_stores: Vec<(usize, SinkHit)>,
+    /// Variables holding a Django form of a class of this file (`form = SearchForm(...)`).
+    forms: HashMap<String, Node<'t>>,
 }
 
 impl<'t> Interp<'_, 't> {
@@ -1194,6 +1246,65 @@ impl<'t> Interp<'_, 't> {
         }
     }
 
+    /// The class `call` constructs when it is a Django form declared in this file.
+    fn form_class(&self, call: Node<'t>) -> Option<Node<'t>> {
+        if call.kind() != "call" {
+            return None;
+        }
+        let function = call.child_by_field_name("function")?;
+        if function.kind() != "identifier" {
+            return None;
+        }
+        let [Binding::Definition(class)] = self.module.bindings(function)? else {
+            return None;
+        };
+        let bases = class.child_by_field_name("superclasses")?;
+        (class.kind() == "class_definition" && self.text(bases).contains("Form")).then_some(*class)
+    }
+
+    /// Whether `container[key]` reads `form.cleaned_data` for a field whose type admits
+    /// only numbers, dates, booleans, slugs or one of fixed choices
+    /// (`page = forms.IntegerField()`).
+    fn constrained_form_field(&self, container: Node<'t>, key: Option<&Const>) -> bool {
+        let Some(Const::Str(key)) = key else {
+            return false;
+        };
+        let container = ast::unparenthesize(container);
+        if container.kind() != "attribute"
+            || container
+                .child_by_field_name("attribute")
+                .is_none_or(|a| self.text(a) != "cleaned_data")
+        {
+            return false;
+        }
+        let Some(class) = container
+            .child_by_field_name("object")
+            .filter(|o| o.kind() == "identifier")
+            .and_then(|o| self.forms.get(self.text(o)))
+        else {
+            return false;
+        };
+        let Some(body) = class.child_by_field_name("body") else {
+            return false;
+        };
+        ast::named_children(body)
+            .into_iter()
+            .filter(|s| s.kind() == "expression_statement")
+            .filter_map(|s| s.named_child(0))
+            .filter(|a| a.kind() == "assignment")
+            .any(|a| {
+                let named = a
+                    .child_by_field_name("left")
+                    .is_some_and(|l| self.text(l) == key);
+                let field = a
+                    .child_by_field_name("right")
+                    .filter(|r| r.kind() == "call")
+                    .and_then(|r| call::callee_name(r, self.src))
+                    .unwrap_or_default();
+                named && CONSTRAINED_FORM_FIELDS.contains(&field)
+            })
+    }
+
     /// `url` when `call` is `urlparse(url)` or `urlsplit(url)`.
     fn parsed_url_argument(&self, call: Node<'t>) -> Option<String> {
         let parses = matches!(
@@ -1251,8 +1362,12 @@ impl<'t> Interp<'_, 't> {
             if left.kind() == "identifier" {
                 let name = self.text(left).to_string();
                 match self.parsed_url_argument(ast::unparenthesize(right)) {
-                    Some(url) => self.parsed_urls.insert(name, url),
+                    Some(url) => self.parsed_urls.insert(name.clone(), url),
                     None => self.parsed_urls.remove(&name),
+                };
+                match self.form_class(ast::unparenthesize(right)) {
+                    Some(class) => self.forms.insert(name, class),
+                    None => self.forms.remove(&name),
                 };
             }
             self.assign(left, value, st, Some((node, value_node)));
@@ -1439,10 +1554,10 @@ impl<'t> Interp<'_, 't> {
                     Some(i) if i.kind() == "slice" => base.flatten(),
                     Some(i) => {
                         let index = self.eval(i, st);
-                        if node
-                            .child_by_field_name("value")
-                            .is_some_and(|b| is_server_meta(self.text(b), index.konst.as_ref()))
-                        {
+                        if node.child_by_field_name("value").is_some_and(|b| {
+                            is_server_meta(self.text(b), index.konst.as_ref())
+                                || self.constrained_form_field(b, index.konst.as_ref())
+                        }) {
                             return Value::clean();
                         }
                         load(&base, index.konst.as_ref())
@@ -1634,7 +1749,7 @@ impl<'t> Interp<'_, 't> {
                     .flatten(),
                 _ => continue,
             };
-            acc = acc.concat(&v);
+            acc = join_text(&acc, &v);
         }
         acc
     }
@@ -1665,7 +1780,7 @@ impl<'t> Interp<'_, 't> {
                     shape: Shape::Seq(Rc::new(a.iter().chain(b.iter()).cloned().collect())),
                     ..Value::default()
                 },
-                _ => left.concat(&right),
+                _ => join_text(&left, &right),
             },
             "%" if left.as_str().is_some() || left.prefix.is_some() => {
                 let format = left.as_str().unwrap_or_default();
@@ -2086,7 +2201,10 @@ impl<'t> Interp<'_, 't> {
             {
                 let key = positional(0).and_then(|k| k.konst);
                 let default = positional(1).unwrap_or_default();
-                if receiver_node.is_some_and(|r| is_server_meta(self.text(r), key.as_ref())) {
+                if receiver_node.is_some_and(|r| {
+                    is_server_meta(self.text(r), key.as_ref())
+                        || self.constrained_form_field(r, key.as_ref())
+                }) {
                     return default;
                 }
                 let found = load(&receiver, key.as_ref());
