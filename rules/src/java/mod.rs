@@ -66,4 +66,5 @@ crate::register_rules! {
     session_fixation::SessionFixation,
     ldap_anonymous_bind::LdapAnonymousBind,
     loop_updates_wrong_variable::LoopUpdatesWrongVariable,
+    system_exit_in_server::SystemExitInServer,
 }
