@@ -67,4 +67,5 @@ crate::register_rules! {
     ldap_anonymous_bind::LdapAnonymousBind,
     loop_updates_wrong_variable::LoopUpdatesWrongVariable,
     system_exit_in_server::SystemExitInServer,
+    date_format_pattern::DateFormatPattern,
 }
