@@ -68,4 +68,5 @@ crate::register_rules! {
     loop_updates_wrong_variable::LoopUpdatesWrongVariable,
     system_exit_in_server::SystemExitInServer,
     date_format_pattern::DateFormatPattern,
+    wait_outside_loop::WaitOutsideLoop,
 }
