@@ -69,4 +69,5 @@ crate::register_rules! {
     system_exit_in_server::SystemExitInServer,
     date_format_pattern::DateFormatPattern,
     wait_outside_loop::WaitOutsideLoop,
+    collection_modified_in_foreach::CollectionModifiedInForeach,
 }
