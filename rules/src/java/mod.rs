@@ -78,4 +78,8 @@ crate::register_rules! {
     log_injection::LogInjection,
     http_response_splitting::HttpResponseSplitting,
     code_injection::CodeInjection,
+    system_exit_in_server::SystemExitInServer,
+    date_format_pattern::DateFormatPattern,
+    wait_outside_loop::WaitOutsideLoop,
+    collection_modified_in_foreach::CollectionModifiedInForeach,
 }
