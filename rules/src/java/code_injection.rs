@@ -41,7 +41,7 @@ declare_rule! {
         category: Security,
         severity: Error,
         cwe: [94],
-        precision: High,
+        precision: Medium,
         kinds: ["method_invocation"],
         fix: "Do not evaluate input as code: map it to fixed expressions, or check it against an allow-list",
     }

@@ -37,7 +37,7 @@ declare_rule! {
         category: Correctness,
         severity: Warning,
         cwe: [252],
-        precision: High,
+        precision: Medium,
         kinds: ["method_invocation"],
         fix: "Test the result of `next()` before reading the row",
     }

@@ -49,7 +49,7 @@ declare_rule! {
         category: Security,
         severity: Warning,
         cwe: [614, 1004],
-        precision: Medium,
+        precision: Low,
         kinds: ["call", "assignment"],
         fix: "Set cookies with `secure=True, httponly=True`",
         skip_tests: true,

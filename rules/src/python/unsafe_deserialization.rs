@@ -55,7 +55,7 @@ declare_rule! {
         category: Security,
         severity: Error,
         cwe: [502],
-        precision: Medium,
+        precision: Low,
         kinds: ["call"],
         fix: "Use a data-only format (JSON, `yaml.safe_load`), or authenticate the data before loading it",
     }
