@@ -1843,8 +1843,9 @@ impl<'t> Interp<'_, 't> {
         for (kind, index) in sinks {
             if let Some(arg) = args.get(index) {
                 // Without a shell the command line cannot inject more commands: it picks
-                // a program, which the person typing it could run anyway.
-                let value = if kind == SinkKind::Command && !shell {
+                // a program, which the person typing it could run anyway. Likewise code
+                // evaluated from the console or arguments is a script shell's input.
+                let value = if kind == SinkKind::Command && !shell || kind == SinkKind::Code {
                     arg.value.trusting_low_confidence(kind)
                 } else {
                     arg.value.clone()
