@@ -242,6 +242,27 @@ pub fn uses<'t>(decl: &Decl<'t>, locals: &Locals<'t>, cx: &Checker<'t>) -> Vec<U
     out
 }
 
+/// Whether the first of the calls made on `decl` after `after` that is either a move
+/// (one of `moves`) or a read (`is_read`) is a read: `rs.next(); rs.getString(1)`,
+/// the row read with no test of the move in between.
+pub fn read_before_move<'t>(
+    decl: &Decl<'t>,
+    after: Node<'t>,
+    locals: &Locals<'t>,
+    cx: &Checker<'t>,
+    moves: &[&str],
+    is_read: impl Fn(&str) -> bool,
+) -> bool {
+    uses(decl, locals, cx)
+        .into_iter()
+        .filter_map(|u| match u {
+            Use::Receiver(call) if call.node.start_byte() > after.end_byte() => Some(call),
+            _ => None,
+        })
+        .find(|c| moves.contains(&c.name) || is_read(c.name))
+        .is_some_and(|c| !moves.contains(&c.name))
+}
+
 /// The method calls anywhere in `node`, outside nested classes.
 pub fn calls_in<'t>(node: Node<'t>, cx: &Checker<'t>) -> Vec<Call<'t>> {
     let mut out = Vec::new();

@@ -65,10 +65,7 @@ impl Rule for EmptyCatchBlock {
         if body.named_child_count() > 0 {
             return;
         }
-        let Some(param) = ast::named_children(node)
-            .into_iter()
-            .find(|c| c.kind() == "catch_formal_parameter")
-        else {
+        let Some(param) = semantic::catch_parameter(node) else {
             return;
         };
         let name = param.child_by_field_name("name").map_or("", |n| cx.text(n));

@@ -1,6 +1,7 @@
 use tree_sitter::Node;
 
 use crate::java::calls::{self, Call};
+use crate::java::semantic;
 use crate::java::text::quote;
 use crate::{Checker, Rule, ast, declare_rule};
 
@@ -69,9 +70,7 @@ impl Rule for ExceptionCauseDropped {
         let Some(catch) = enclosing_catch(cx) else {
             return;
         };
-        let Some(name) = ast::named_children(catch)
-            .into_iter()
-            .find(|c| c.kind() == "catch_formal_parameter")
+        let Some(name) = semantic::catch_parameter(catch)
             .and_then(|p| p.child_by_field_name("name"))
             .map(|n| cx.text(n))
         else {

@@ -214,6 +214,23 @@ impl<'t> Unit<'t> {
         }
     }
 
+    /// The value of a decimal integer literal, or of a `final` field of this file
+    /// initialised to one.
+    pub fn constant_int(&self, node: Node<'_>) -> Option<u64> {
+        let mut node = ast::unparenthesize(node);
+        if node.kind() == "identifier" {
+            node = ast::unparenthesize(self.constant(self.text(node))?);
+        }
+        if node.kind() != "decimal_integer_literal" {
+            return None;
+        }
+        self.text(node)
+            .replace('_', "")
+            .trim_end_matches(['l', 'L'])
+            .parse()
+            .ok()
+    }
+
     /// The initializer of a `final` field of this file.
     pub fn constant(&self, name: &str) -> Option<Node<'t>> {
         self.constants.get(name).copied()
@@ -362,6 +379,14 @@ pub fn statements(block: Node<'_>) -> Vec<Node<'_>> {
         .into_iter()
         .filter(|c| !c.kind().ends_with("comment"))
         .collect()
+}
+
+/// The `catch_formal_parameter` of a `catch_clause`: `IOException e` in
+/// `catch (IOException e)`.
+pub fn catch_parameter(catch_clause: Node<'_>) -> Option<Node<'_>> {
+    ast::named_children(catch_clause)
+        .into_iter()
+        .find(|c| c.kind() == "catch_formal_parameter")
 }
 
 /// Whether `statement` is a call statement, `x.name(..);`, to one of `names`.

@@ -81,9 +81,7 @@ fn is_time_unit(name: &str) -> bool {
 impl Rule for SwallowedInterruptedException {
     fn check<'t>(&self, node: Node<'t>, cx: &Checker<'t>) {
         let (Some(param), Some(body)) = (
-            ast::named_children(node)
-                .into_iter()
-                .find(|c| c.kind() == "catch_formal_parameter"),
+            semantic::catch_parameter(node),
             node.child_by_field_name("body"),
         ) else {
             return;

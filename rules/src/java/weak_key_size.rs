@@ -58,7 +58,7 @@ impl Rule for WeakKeySize {
                 && let Some(bits) = node
                     .child_by_field_name("arguments")
                     .and_then(|a| a.named_child(0))
-                    .and_then(|a| int_value(a, cx))
+                    .and_then(|a| cx.java().constant_int(a))
                 && bits < 2048
             {
                 cx.report(node, format!("a {bits}-bit RSA key can be factored"));
@@ -71,7 +71,7 @@ impl Rule for WeakKeySize {
         if call.name != "initialize" {
             return;
         }
-        let (Some(object), Some(bits)) = (call.object, call.arg(0).and_then(|a| int_value(a, cx))) else {
+        let (Some(object), Some(bits)) = (call.object, call.arg(0).and_then(|a| cx.java().constant_int(a))) else {
             return;
         };
         let Some(algorithm) = generator_algorithm(object, cx) else {
@@ -84,17 +84,6 @@ impl Rule for WeakKeySize {
             cx.report(node, format!("a {bits}-bit {algorithm} key is too short: use at least {minimum} bits"));
         }
     }
-}
-
-/// A decimal literal, or a constant of this file initialised to one.
-fn int_value<'t>(expr: Node<'t>, cx: &Checker<'t>) -> Option<u64> {
-    let mut expr = ast::unparenthesize(expr);
-    if expr.kind() == "identifier" {
-        expr = ast::unparenthesize(cx.java().constant(cx.text(expr))?);
-    }
-    (expr.kind() == "decimal_integer_literal")
-        .then(|| cx.text(expr).replace('_', "").trim_end_matches(['l', 'L']).parse().ok())
-        .flatten()
 }
 
 /// The algorithm of `KeyPairGenerator.getInstance(ALG)` behind a receiver.

@@ -54,16 +54,6 @@ const SUBJECT_WORDS: &[&str] = &[
     "auth", "authorized", "authorised", "staff", "superuser", "role", "roles", "owner",
 ];
 
-/// Last names of decorators that route requests to a function.
-const ROUTE_DECORATORS: &[&str] = &[
-    "route", "get", "post", "put", "patch", "delete", "api_route", "api_view", "view_config",
-    "login_required", "permission_required", "require_http_methods", "require_GET",
-    "require_POST",
-];
-
-/// Words in the names of base classes of request handlers.
-const HANDLER_BASES: &[&str] = &["View", "ViewSet", "Handler", "Resource", "APIView", "Endpoint"];
-
 impl Rule for AssertForValidation {
     fn check<'t>(&self, node: Node<'t>, cx: &Checker<'t>) {
         let Some(condition) = node.named_child(0) else {
@@ -76,7 +66,7 @@ impl Rule for AssertForValidation {
         let Some(function) = place::enclosing_function(cx) else {
             return;
         };
-        if !is_handler(function, cx) {
+        if !place::is_request_handler(function, cx) {
             return;
         }
         cx.report(
@@ -110,70 +100,5 @@ fn mentions_subject(condition: Node<'_>, cx: &Checker<'_>) -> bool {
             ast::identifier_words(cx.text(n))
                 .iter()
                 .any(|w| SUBJECT_WORDS.contains(&w.as_str()))
-        })
-}
-
-/// Whether a function handles requests: it takes `request`, is routed by a decorator,
-/// or is a method of a view or handler class. Tests and fixtures never count.
-fn is_handler(function: Node<'_>, cx: &Checker<'_>) -> bool {
-    let name = function
-        .child_by_field_name("name")
-        .map_or("", |n| cx.text(n));
-    if name.starts_with("test") {
-        return false;
-    }
-    let decorators: Vec<&str> = function
-        .parent()
-        .filter(|p| p.kind() == "decorated_definition")
-        .map(|p| {
-            ast::named_children(p)
-                .into_iter()
-                .filter(|d| d.kind() == "decorator")
-                .map(|d| cx.text(d))
-                .collect()
-        })
-        .unwrap_or_default();
-    if decorators.iter().any(|d| d.contains("fixture")) {
-        return false;
-    }
-    let routed = decorators.iter().any(|d| {
-        let callee = d.trim_start_matches('@').split('(').next().unwrap_or("").trim();
-        callee
-            .rsplit('.')
-            .next()
-            .is_some_and(|last| ROUTE_DECORATORS.contains(&last))
-    });
-    let takes_request = function
-        .child_by_field_name("parameters")
-        .is_some_and(|params| {
-            ast::named_children(params).into_iter().any(|p| {
-                let name = p.child_by_field_name("name").unwrap_or(p);
-                name.kind() == "identifier" && matches!(cx.text(name), "request" | "req")
-            })
-        });
-    routed || takes_request || in_handler_class(function, cx)
-}
-
-fn in_handler_class(function: Node<'_>, cx: &Checker<'_>) -> bool {
-    let definition = function
-        .parent()
-        .filter(|p| p.kind() == "decorated_definition")
-        .unwrap_or(function);
-    let Some(class) = definition
-        .parent()
-        .filter(|b| b.kind() == "block")
-        .and_then(|b| b.parent())
-        .filter(|c| c.kind() == "class_definition")
-    else {
-        return false;
-    };
-    class
-        .child_by_field_name("superclasses")
-        .is_some_and(|bases| {
-            ast::named_children(bases).into_iter().any(|base| {
-                let text = cx.text(base);
-                let last = text.rsplit('.').next().unwrap_or(text);
-                HANDLER_BASES.iter().any(|h| last.ends_with(h))
-            })
         })
 }

@@ -11,7 +11,8 @@ use crate::taint::{Flow, Label, SinkKind};
 pub enum Outcome {
     /// A source reaches the sink; reported (now or from another caller).
     Reported,
-    /// The node is a sink of this kind and only values fixed by the program reach it.
+    /// The node is a sink of this kind and only values fixed by the program reach it, or
+    /// it sits in code that never runs.
     Clean,
     /// The node is not such a sink, the file has no sources, or a parameter or opaque
     /// value reaches it: the older non-constant rules decide.
@@ -47,7 +48,12 @@ pub fn check<'t>(node: Node<'t>, cx: &Checker<'t>, kind: SinkKind) -> Outcome {
         .filter(|(k, sk, _)| *k == key && *sk == kind)
         .peekable();
     if reached.peek().is_none() {
-        return Outcome::Unknown;
+        // Code under a constant false condition never runs, whatever it would do.
+        return if result.is_dead(node) {
+            Outcome::Clean
+        } else {
+            Outcome::Unknown
+        };
     }
     // Parameters of a function called in this file are judged at its call sites.
     let called = function.kind() == "function_definition"

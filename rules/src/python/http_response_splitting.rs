@@ -9,8 +9,9 @@ use crate::{Checker, Rule, declare_rule};
 declare_rule! {
     /// ## What it does
     /// Checks for request data written to a response header (`response.headers[...] = ...`,
-/// `headers.add`) without removing line breaks. Cookie values set with `set_cookie`
-/// are quoted by Django and Werkzeug, so they are not reported.
+/// `headers.add`, `Response(..., headers={...})`, the headers of a Flask view's
+/// `return body, status, headers`) without removing line breaks. Cookie values set with
+/// `set_cookie` are quoted by Django and Werkzeug, so they are not reported.
     ///
     /// ## Why is this bad?
     /// A carriage return and line feed in a header value end the header block: the attacker
@@ -42,7 +43,7 @@ declare_rule! {
         severity: Error,
         cwe: [113],
         precision: High,
-        kinds: ["call", "assignment"],
+        kinds: ["call", "assignment", "return_statement"],
         fix: "Remove `\\r` and `\\n` from the value, or URL-encode it, before putting it in a header",
     }
 }

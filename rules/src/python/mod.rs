@@ -63,4 +63,12 @@ crate::register_rules! {
     assert_for_validation::AssertForValidation,
     jwt_verification_disabled::JwtVerificationDisabled,
     open_without_encoding::OpenWithoutEncoding,
+    insecure_tls_version::InsecureTlsVersion,
+    stack_trace_exposure::StackTraceExposure,
+    catastrophic_backtracking_regex::CatastrophicBacktrackingRegex,
+    subprocess_timeout_leak::SubprocessTimeoutLeak,
+    generic_exception_raised::GenericExceptionRaised,
+    unrestricted_file_upload::UnrestrictedFileUpload,
+    sns_unauthenticated_unsubscribe::SnsUnauthenticatedUnsubscribe,
+    untrusted_ami_lookup::UntrustedAmiLookup,
 }

@@ -9,9 +9,10 @@ use crate::{Checker, Rule, declare_rule};
 declare_rule! {
     /// ## What it does
     /// Checks for file paths taken from request data (Flask `request.args`, Django
-/// `request.GET`, ...) that reach `open`, `os.remove`, `shutil` functions, `pathlib.Path`
-/// or Flask's `send_file`, following the value through assignments, string building,
-/// containers and calls to functions of the same file.
+/// `request.GET`, a Flask URL rule's `<path:name>`, ...) that reach `open`, `os.remove`,
+/// `shutil` functions, `pathlib.Path`, Flask's `send_file` or an uploaded file's `save`,
+/// following the value through assignments, string building, containers and calls to
+/// functions of the same file.
 ///
 /// Paths passed through `secure_filename` or `os.path.basename`, or checked to stay under
 /// a base directory after `os.path.realpath`, are fine.

@@ -9,9 +9,9 @@ use crate::{Checker, Rule, declare_rule};
 declare_rule! {
     /// ## What it does
     /// Checks for request data that chooses the URL of an outgoing request (`requests`,
-/// `httpx`, `urllib.request.urlopen`, `http.client`). A URL whose scheme and host are
-/// constants, with input only after the first `/` of the path, is fine; so is a URL
-/// checked against an allow-list.
+/// `httpx`, their sessions and clients, `urllib.request.urlopen`, `http.client`). A URL
+/// whose scheme and host are constants, with input only after the first `/` of the path,
+/// is fine; so is a URL, or its `urlparse(url).hostname`, checked against an allow-list.
     ///
     /// ## Why is this bad?
     /// The server sends the request from inside the network: an attacker reaches internal

@@ -22,8 +22,8 @@ use crate::ast;
 use crate::python::semantic::{Binding, Module, string_value};
 use crate::python::{call, quote};
 use crate::taint::{
-    Confidence, Const, Flow, KindSet, Label, Shape, SinkHit, SinkKind, State, Step, Summary, Trace,
-    Value, const_key, element_of, fold, load, prefix_fixes_host, remove, store,
+    Confidence, Const, Flow, KindSet, Label, Origin, Shape, SinkHit, SinkKind, State, Step,
+    Summary, Trace, Value, const_key, element_of, fold, load, prefix_fixes_host, remove, store,
 };
 
 const MAX_DEPTH: usize = 64;
@@ -36,6 +36,23 @@ const LOGGER: u8 = 4;
 const NORMALIZED_PATH: u8 = 5;
 /// A Django template: it escapes HTML in the values it renders unless told otherwise.
 const AUTOESCAPING_TEMPLATE: u8 = 6;
+/// An HTTP client session (`requests.Session()`): its `get`/`post` fetch a URL.
+const HTTP_CLIENT: u8 = 7;
+
+/// The tag of the object a call constructs, for the constructors the rules care about.
+fn constructed_tag(qualified: &str) -> Option<u8> {
+    match qualified {
+        "logging.getLogger" | "structlog.get_logger" => Some(LOGGER),
+        "requests.Session"
+        | "requests.session"
+        | "requests.sessions.Session"
+        | "httpx.Client"
+        | "httpx.AsyncClient"
+        | "aiohttp.ClientSession"
+        | "urllib3.PoolManager" => Some(HTTP_CLIENT),
+        _ => None,
+    }
+}
 
 /// A range of a node, used to key what is recorded at a node.
 type Key = (usize, usize);
@@ -53,6 +70,20 @@ pub struct FnResult {
     /// What reaches each sink, by sink node and kind.
     pub reach: Vec<(Key, SinkKind, Value)>,
     pub summary: Summary,
+    /// Code a constant condition never runs (`if DEBUG:` with `DEBUG = False`).
+    pub dead: Vec<Key>,
+    /// Stores into a parameter by subscript (`store[key] = value`), by parameter index:
+    /// sinks when a caller passes the session.
+    pub param_stores: Vec<(usize, SinkHit)>,
+}
+
+impl FnResult {
+    /// Whether `node` lies in code a constant condition never runs.
+    pub fn is_dead(&self, node: Node<'_>) -> bool {
+        self.dead
+            .iter()
+            .any(|&(start, end)| start <= node.start_byte() && node.end_byte() <= end)
+    }
 }
 
 /// Per-file taint facts, built on demand.
@@ -65,23 +96,36 @@ pub struct FileTaint<'t> {
     busy: RefCell<HashSet<usize>>,
     reported: RefCell<HashSet<(SinkKind, usize, usize)>>,
     called: OnceCell<HashSet<&'t str>>,
+    /// The state of the enclosing function where a nested `def` appears: the variables
+    /// the nested function reads from its closure.
+    closures: RefCell<HashMap<usize, State>>,
+    /// What each class's methods store in `self`, by class node.
+    fields: RefCell<HashMap<usize, Rc<BTreeMap<String, Value>>>>,
 }
 
 impl<'t> FileTaint<'t> {
     pub fn new(root: Node<'t>, source: &'t str) -> FileTaint<'t> {
-        // Every source names one of these words; a file without them has no flow to find.
-        let active = ["request", "argv", "input(", "environ", "getenv"]
-            .iter()
-            .any(|w| source.contains(w));
+        // Every source names one of these words, or is a variable of a Flask URL rule
+        // (`"/files/<name>"`); a file without them has no flow to find.
+        let flask = source.contains("flask");
+        let active = [
+            "request", "Request", ".GET", ".POST", ".META", ".COOKIES", ".FILES", "argv", "input(",
+            "environ", "getenv",
+        ]
+        .iter()
+        .any(|w| source.contains(w))
+            || flask && source.contains("/<");
         FileTaint {
             source,
             root,
             active,
-            flask: source.contains("flask"),
+            flask,
             results: RefCell::new(HashMap::new()),
             busy: RefCell::new(HashSet::new()),
             reported: RefCell::new(HashSet::new()),
             called: OnceCell::new(),
+            closures: RefCell::new(HashMap::new()),
+            fields: RefCell::new(HashMap::new()),
         }
     }
 
@@ -127,6 +171,35 @@ impl<'t> FileTaint<'t> {
             // Recursion: the call is judged as an unknown function of its arguments.
             return Rc::new(recursive_result(function, self.source));
         }
+        let interp = self.interpret(module, function, false);
+        let params = parameters(function, self.source);
+        let result = Rc::new(FnResult {
+            flows: interp.flows,
+            reach: interp.reach,
+            summary: Summary {
+                params: params.into_iter().map(|(n, _)| n).collect(),
+                ret: interp.ret.unwrap_or_default(),
+                sinks: interp.hits,
+            },
+            dead: interp.dead,
+            param_stores: interp.param_stores,
+        });
+        self.busy.borrow_mut().remove(&function.id());
+        self.results
+            .borrow_mut()
+            .insert(function.id(), result.clone());
+        result
+    }
+
+    /// Runs the interpreter over `function`'s body. A `shallow` run does not follow calls
+    /// into this file's functions or read fields other methods store: it finds what a
+    /// method stores in `self`, without recursion between methods.
+    fn interpret<'a>(
+        &'a self,
+        module: &'a Module<'t>,
+        function: Node<'t>,
+        shallow: bool,
+    ) -> Interp<'a, 't> {
         let mut interp = Interp {
             ft: self,
             module,
@@ -137,15 +210,40 @@ impl<'t> FileTaint<'t> {
             reach: Vec::new(),
             hits: Vec::new(),
             depth: 0,
+            dead: Vec::new(),
+            fields: BTreeMap::new(),
+            loops: Vec::new(),
+            shallow,
+            parsed_urls: HashMap::new(),
+            param_stores: Vec::new(),
         };
-        let mut state = State::default();
-        let params = parameters(function, self.source);
-        for (i, (name, _)) in params.iter().enumerate() {
-            let value = if matches!(name.as_str(), "request" | "req") {
+        let mut state = if shallow {
+            State::default()
+        } else {
+            self.closure_state(module, function)
+        };
+        let route = if interp.view {
+            route_parameters(function, self.source)
+        } else {
+            Vec::new()
+        };
+        for (i, (name, node)) in parameters(function, self.source).iter().enumerate() {
+            let value = if is_request_parameter(name, *node, self.source) {
                 Value::clean().with_tag(REQUEST)
             } else if i == 0 && matches!(name.as_str(), "self" | "cls") {
                 // The object's own state: not something a caller passes in.
                 Value::opaque()
+            } else if let Some((_, converter)) = route.iter().find(|(n, _)| n == name) {
+                // `<int:id>` is a number by the time the view sees it.
+                if matches!(converter.as_str(), "int" | "float" | "uuid") {
+                    Value::clean()
+                } else {
+                    interp.source(
+                        *node,
+                        &format!("route parameter `{name}`"),
+                        Confidence::High,
+                    )
+                }
             } else {
                 Value::from_label(Label::Param(i), Trace::default())
             };
@@ -159,21 +257,100 @@ impl<'t> FileTaint<'t> {
         if let Some(body) = body {
             interp.block(body, &mut state);
         }
-        let result = Rc::new(FnResult {
-            flows: interp.flows,
-            reach: interp.reach,
-            summary: Summary {
-                params: params.into_iter().map(|(n, _)| n).collect(),
-                ret: interp.ret.unwrap_or_default(),
-                sinks: interp.hits,
-            },
-        });
-        self.busy.borrow_mut().remove(&function.id());
-        self.results
-            .borrow_mut()
-            .insert(function.id(), result.clone());
-        result
+        interp
     }
+
+    /// The variables a nested function sees in its closure: the enclosing function's
+    /// state where the `def` appears, with that function's parameters made opaque. Empty
+    /// for a top-level function or method.
+    fn closure_state(&self, module: &Module<'t>, function: Node<'t>) -> State {
+        if function.kind() != "function_definition" {
+            return State::default();
+        }
+        let Some(outer) = function
+            .parent()
+            .and_then(|p| ast::ancestor_of_kind(p, &["function_definition", "class_definition"]))
+            .filter(|o| o.kind() == "function_definition")
+        else {
+            return State::default();
+        };
+        if !self.closures.borrow().contains_key(&function.id()) {
+            let _ = self.analysis(module, outer);
+        }
+        let Some(captured) = self.closures.borrow().get(&function.id()).cloned() else {
+            return State::default();
+        };
+        State {
+            vars: captured
+                .vars
+                .iter()
+                .map(|(k, v)| (k.clone(), without_params(v)))
+                .collect(),
+            dead: false,
+        }
+    }
+
+    /// What the methods of `class` store in `self.<name>` fields, by `self.<name>`,
+    /// joined over every assignment; the methods' parameters are opaque here.
+    fn class_fields(&self, module: &Module<'t>, class: Node<'t>) -> Rc<BTreeMap<String, Value>> {
+        if let Some(done) = self.fields.borrow().get(&class.id()) {
+            return done.clone();
+        }
+        let mut fields: BTreeMap<String, Value> = BTreeMap::new();
+        let members = class
+            .child_by_field_name("body")
+            .map(ast::named_children)
+            .unwrap_or_default();
+        for member in members {
+            let def = if member.kind() == "decorated_definition" {
+                member.child_by_field_name("definition")
+            } else {
+                Some(member)
+            };
+            let Some(def) = def.filter(|d| d.kind() == "function_definition") else {
+                continue;
+            };
+            for (name, value) in self.interpret(module, def, true).fields {
+                let value = without_params(&value);
+                let joined = match fields.get(&name) {
+                    Some(v) => v.join(&value),
+                    None => value,
+                };
+                fields.insert(name, joined);
+            }
+        }
+        let fields = Rc::new(fields);
+        self.fields.borrow_mut().insert(class.id(), fields.clone());
+        fields
+    }
+}
+
+/// A value as seen outside the function that computed it: its parameters are opaque.
+fn without_params(v: &Value) -> Value {
+    v.map_origins(&|o: &Origin| {
+        Rc::new(Origin {
+            label: match o.label {
+                Label::Param(_) => Label::Opaque,
+                ref other => other.clone(),
+            },
+            safe: o.safe,
+            trace: o.trace.clone(),
+        })
+    })
+}
+
+/// Whether a parameter holds the incoming request: named `request` or `req`, or
+/// annotated with a request class (`http_request: HttpRequest`).
+fn is_request_parameter(name: &str, param: Node<'_>, source: &str) -> bool {
+    if matches!(name, "request" | "req") {
+        return true;
+    }
+    let Some(annotation) = param.child_by_field_name("type") else {
+        return false;
+    };
+    let text = source.get(annotation.byte_range()).unwrap_or_default();
+    let last = text.rsplit('.').next().unwrap_or_default().trim();
+    matches!(last, "HttpRequest" | "WSGIRequest" | "ASGIRequest")
 }
 
 fn recursive_result(function: Node<'_>, source: &str) -> FnResult {
@@ -233,6 +410,35 @@ fn is_route(function: Node<'_>, source: &str) -> bool {
             })
 }
 
+/// The variables of a Flask view's URL rules (`@app.route("/files/<path:name>")`), with
+/// their converters (`path`; empty for the default string converter).
+fn route_parameters(function: Node<'_>, source: &str) -> Vec<(String, String)> {
+    let Some(parent) = function.parent() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for decorator in ast::named_children(parent) {
+        if decorator.kind() != "decorator" {
+            continue;
+        }
+        let text = source.get(decorator.byte_range()).unwrap_or_default();
+        for part in text.split('<').skip(1) {
+            let Some((variable, _)) = part.split_once('>') else {
+                continue;
+            };
+            let (converter, name) = match variable.split_once(':') {
+                Some((c, n)) => (c.trim(), n.trim()),
+                None => ("", variable.trim()),
+            };
+            let converter = converter.split('(').next().unwrap_or_default();
+            if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                out.push((name.to_string(), converter.to_string()));
+            }
+        }
+    }
+    out
+}
+
 /// Attributes of a request object that carry client data.
 const REQUEST_ATTRIBUTES: &[&str] = &[
     "args",
@@ -259,6 +465,8 @@ const REQUEST_ATTRIBUTES: &[&str] = &[
     "stream",
     "view_args",
     "host",
+    "referrer",
+    "user_agent",
 ];
 
 /// Whether `container[key]` reads a Django `request.META` entry that the server sets
@@ -519,6 +727,19 @@ struct Interp<'a, 't> {
     reach: Vec<(Key, SinkKind, Value)>,
     hits: Vec<SinkHit>,
     depth: usize,
+    /// Blocks a constant condition skips.
+    dead: Vec<Key>,
+    /// Values stored in `self.<name>`, joined.
+    fields: BTreeMap<String, Value>,
+    /// For each enclosing loop, the states at its `break` and `continue` statements.
+    loops: Vec<State>,
+    /// Whether calls into this file's functions and other methods' fields are left
+    /// unexplored (see [`FileTaint::interpret`]).
+    shallow: bool,
+    /// Variables holding a parsed URL (`parsed = urlparse(url)`), with the URL's variable.
+    parsed_urls: HashMap<String, String>,
+    /// See [`FnResult::param_stores`].
+    param_stores: Vec<(usize, SinkHit)>,
 }
 
 impl<'t> Interp<'_, 't> {
@@ -582,9 +803,8 @@ impl<'t> Interp<'_, 't> {
                         self.assign(left, element.clone(), &mut pass, None);
                     }
                     if let Some(body) = node.child_by_field_name("body") {
-                        self.block(body, &mut pass);
+                        self.loop_body(body, &mut pass);
                     }
-                    pass.dead = false;
                     pass = before.join(&pass);
                 }
                 *st = pass;
@@ -600,12 +820,13 @@ impl<'t> Interp<'_, 't> {
                     let mut pass = st.clone();
                     for _ in 0..2 {
                         if let Some(body) = node.child_by_field_name("body") {
-                            self.block(body, &mut pass);
+                            self.loop_body(body, &mut pass);
                         }
-                        pass.dead = false;
                         pass = before.join(&pass);
                     }
                     *st = pass;
+                } else if let Some(body) = node.child_by_field_name("body") {
+                    self.dead.push(key(body));
                 }
                 if let Some(alt) = node.child_by_field_name("alternative") {
                     self.stmt(alt, st);
@@ -727,12 +948,28 @@ impl<'t> Interp<'_, 't> {
                     *st = self.refine(cond, st, true);
                 }
             }
-            "function_definition" | "class_definition" | "decorated_definition" => {}
-            "import_statement"
+            "function_definition" | "decorated_definition" => {
+                let def = if node.kind() == "decorated_definition" {
+                    node.child_by_field_name("definition")
+                } else {
+                    Some(node)
+                };
+                if !self.shallow
+                    && let Some(def) = def.filter(|d| d.kind() == "function_definition")
+                {
+                    self.ft.closures.borrow_mut().insert(def.id(), st.clone());
+                }
+            }
+            "break_statement" | "continue_statement" => {
+                if let Some(jumps) = self.loops.last_mut() {
+                    *jumps = jumps.join(st);
+                    st.dead = true;
+                }
+            }
+            "class_definition"
+            | "import_statement"
             | "import_from_statement"
             | "pass_statement"
-            | "break_statement"
-            | "continue_statement"
             | "global_statement"
             | "nonlocal_statement"
             | "comment"
@@ -743,6 +980,20 @@ impl<'t> Interp<'_, 't> {
                 }
             }
         }
+    }
+
+    /// One pass over a loop body: the states at its `break` and `continue` statements
+    /// join the state at its end.
+    fn loop_body(&mut self, body: Node<'t>, pass: &mut State) {
+        self.loops.push(State {
+            dead: true,
+            ..State::default()
+        });
+        self.block(body, pass);
+        let jumps = self.loops.pop().unwrap_or_default();
+        // A body that always returns still leaves its assignments to later passes.
+        pass.dead = false;
+        *pass = pass.join(&jumps);
     }
 
     /// `if`/`elif`/`else`, following only the branch a constant condition selects, and
@@ -775,10 +1026,12 @@ impl<'t> Interp<'_, 't> {
         } else {
             self.refine(cond, st, true)
         };
-        if taken != Some(false)
-            && let Some(block) = consequence
-        {
-            self.block(block, &mut yes);
+        if let Some(block) = consequence {
+            if taken == Some(false) {
+                self.dead.push(key(block));
+            } else {
+                self.block(block, &mut yes);
+            }
         }
         let mut no = if taken == Some(true) {
             State {
@@ -788,9 +1041,9 @@ impl<'t> Interp<'_, 't> {
         } else {
             self.refine(cond, st, false)
         };
-        if taken != Some(true)
-            && let Some((first, rest)) = alternatives.split_first()
-        {
+        if taken == Some(true) {
+            self.dead.extend(alternatives.iter().map(|a| key(*a)));
+        } else if let Some((first, rest)) = alternatives.split_first() {
             match first.kind() {
                 "elif_clause" => {
                     if let Some(c) = first.child_by_field_name("condition") {
@@ -853,7 +1106,9 @@ impl<'t> Interp<'_, 't> {
                     .split_whitespace()
                     .collect::<Vec<_>>()
                     .join(" ");
-                let Some(var) = self.var_key(*left) else {
+                // `urlparse(url).hostname in ALLOWED_HOSTS` vets where `url` leads.
+                let host_of = self.parsed_url_host(*left);
+                let Some(var) = host_of.clone().or_else(|| self.var_key(*left)) else {
                     return;
                 };
                 let holds = match op.as_str() {
@@ -872,7 +1127,12 @@ impl<'t> Interp<'_, 't> {
                     return;
                 }
                 let current = st.get(&var).cloned().unwrap_or_default();
-                let clean = if op.contains('=') && against.konst.is_some() {
+                let clean = if host_of.is_some() {
+                    Value {
+                        tag: current.tag,
+                        ..current.sanitized(KindSet::of(&[SinkKind::Ssrf, SinkKind::Redirect]))
+                    }
+                } else if op.contains('=') && against.konst.is_some() {
                     against
                 } else {
                     Value {
@@ -913,6 +1173,35 @@ impl<'t> Interp<'_, 't> {
             }
             _ => {}
         }
+    }
+
+    /// The variable whose URL `node` reads the host of: `url` for
+    /// `urlparse(url).hostname`, or for `parsed.netloc` after `parsed = urlsplit(url)`.
+    fn parsed_url_host(&self, node: Node<'t>) -> Option<String> {
+        let node = ast::unparenthesize(node);
+        if node.kind() != "attribute" {
+            return None;
+        }
+        let attr = node.child_by_field_name("attribute").map(|a| self.text(a));
+        if !matches!(attr, Some("hostname" | "netloc")) {
+            return None;
+        }
+        let object = ast::unparenthesize(node.child_by_field_name("object")?);
+        match object.kind() {
+            "identifier" => self.parsed_urls.get(self.text(object)).cloned(),
+            "call" => self.parsed_url_argument(object),
+            _ => None,
+        }
+    }
+
+    /// `url` when `call` is `urlparse(url)` or `urlsplit(url)`.
+    fn parsed_url_argument(&self, call: Node<'t>) -> Option<String> {
+        let parses = matches!(
+            self.module.resolve_call(call).as_deref(),
+            Some("urllib.parse.urlparse" | "urllib.parse.urlsplit" | "urlparse.urlparse")
+        );
+        let arg = call::positional(call, 0)?;
+        (parses && arg.kind() == "identifier").then(|| self.text(arg).to_string())
     }
 
     /// A regular expression that admits only word characters and a few separators.
@@ -959,6 +1248,13 @@ impl<'t> Interp<'_, 't> {
             (self.eval(right, st), right)
         };
         if let Some(left) = node.child_by_field_name("left") {
+            if left.kind() == "identifier" {
+                let name = self.text(left).to_string();
+                match self.parsed_url_argument(ast::unparenthesize(right)) {
+                    Some(url) => self.parsed_urls.insert(name, url),
+                    None => self.parsed_urls.remove(&name),
+                };
+            }
             self.assign(left, value, st, Some((node, value_node)));
         }
     }
@@ -1012,6 +1308,13 @@ impl<'t> Interp<'_, 't> {
                     return;
                 };
                 let value = value.step(&self.step(target, format!("assigned to `{name}`")));
+                if name.starts_with("self.") {
+                    let joined = match self.fields.get(&name) {
+                        Some(v) => v.join(&value),
+                        None => value.clone(),
+                    };
+                    self.fields.insert(name.clone(), joined);
+                }
                 st.set(name, value);
             }
             "subscript" => {
@@ -1035,6 +1338,19 @@ impl<'t> Interp<'_, 't> {
                             "session[...]",
                             &value,
                         );
+                    } else if let [origin] = base_value.origins.as_slice()
+                        && let Label::Param(i) = origin.label
+                        && base_value.tag.is_none()
+                    {
+                        self.param_stores.push((
+                            i,
+                            SinkHit {
+                                kind: SinkKind::TrustBoundary,
+                                sink: Span::of(value_node, self.src),
+                                sink_name: "session[...]".to_string(),
+                                value: value.flatten(),
+                            },
+                        ));
                     } else if header || base_value.tag == Some(RESPONSE) {
                         self.sink(
                             assignment,
@@ -1400,6 +1716,16 @@ impl<'t> Interp<'_, 't> {
                         let v = self.eval(value, &mut State::default());
                         if v.is_tainted() { Value::opaque() } else { v }
                     }
+                    // `audit = logging.getLogger("audit")`: a logger whatever its name.
+                    "call" => match self
+                        .module
+                        .resolve_call(value)
+                        .as_deref()
+                        .and_then(constructed_tag)
+                    {
+                        Some(tag) => Value::clean().with_tag(tag),
+                        None => Value::opaque(),
+                    },
                     _ => Value::opaque(),
                 }
             }
@@ -1417,10 +1743,13 @@ impl<'t> Interp<'_, 't> {
     }
 
     fn attribute(&mut self, node: Node<'t>, st: &mut State) -> Value {
-        if let Some(key) = self.var_key(node)
-            && let Some(v) = st.get(&key)
-        {
-            return v.clone();
+        if let Some(key) = self.var_key(node) {
+            if let Some(v) = st.get(&key) {
+                return v.clone();
+            }
+            if let Some(v) = self.self_attribute(node, &key) {
+                return v;
+            }
         }
         let attr = node
             .child_by_field_name("attribute")
@@ -1447,6 +1776,17 @@ impl<'t> Interp<'_, 't> {
             }
             return Value::clean().with_tag(REQUEST);
         }
+        // Only a Django request has `.GET`, `.POST`, `.META`: a parameter read this way is
+        // the request, whatever the view calls it (`def search(r): r.GET["q"]`).
+        if matches!(attr, "GET" | "POST" | "COOKIES" | "META" | "FILES")
+            && base
+                .origins
+                .iter()
+                .any(|o| matches!(o.label, Label::Param(_)))
+        {
+            let what = format!("{}.{attr}", self.text(object));
+            return self.source(node, &what, Confidence::High);
+        }
         if base.is_tainted() {
             let mut v = base.flatten();
             v.konst = None;
@@ -1464,6 +1804,28 @@ impl<'t> Interp<'_, 't> {
         } else {
             Value::opaque()
         }
+    }
+
+    /// `self.<name>` read in a method: the request of a class-based view (`self.request`
+    /// in a Django `View` or a Tornado `RequestHandler`), or a field another method of the
+    /// class stores.
+    fn self_attribute(&mut self, node: Node<'t>, key: &str) -> Option<Value> {
+        let name = key.strip_prefix("self.").filter(|n| !n.contains('.'))?;
+        let method = ast::ancestor_of_kind(node, &["function_definition"])?;
+        let class = ast::ancestor_of_kind(method, &["class_definition"])?;
+        if name == "request" {
+            let bases = class
+                .child_by_field_name("superclasses")
+                .map(|b| self.text(b))
+                .unwrap_or_default();
+            if bases.contains("View") || bases.contains("Handler") {
+                return Some(Value::clean().with_tag(REQUEST));
+            }
+        }
+        if self.shallow {
+            return None;
+        }
+        self.ft.class_fields(self.module, class).get(key).cloned()
     }
 
     fn source(&self, node: Node<'t>, what: &str, confidence: Confidence) -> Value {
@@ -1566,6 +1928,9 @@ impl<'t> Interp<'_, 't> {
         if let Some(kinds) = sanitizer(name) {
             return joined().sanitized(kinds);
         }
+        if let Some(tag) = constructed_tag(name) {
+            return Value::clean().with_tag(tag);
+        }
         match name {
             "builtins.input" | "builtins.raw_input" => {
                 return self.source(node, "input()", Confidence::Low);
@@ -1587,7 +1952,25 @@ impl<'t> Interp<'_, 't> {
             | "werkzeug.wrappers.Response" => {
                 return Value::clean().with_tag(RESPONSE);
             }
-            "logging.getLogger" => return Value::clean().with_tag(LOGGER),
+            // The format string is markup or a filter; the values are escaped into it.
+            "django.utils.html.format_html" | "ldap.filter.filter_format" => {
+                let kind = if name.starts_with("ldap") {
+                    SinkKind::Ldap
+                } else {
+                    SinkKind::Xss
+                };
+                let mut v = args.first().map(|a| a.value.flatten()).unwrap_or_default();
+                for a in args.iter().skip(1) {
+                    v = v.join(&a.value.flatten().sanitized(KindSet::of(&[kind])));
+                }
+                v.konst = None;
+                return v;
+            }
+            // A user the credentials name, or an object the database holds: what the
+            // request chose among stored records, not request text.
+            "django.contrib.auth.authenticate"
+            | "django.shortcuts.get_object_or_404"
+            | "django.shortcuts.get_list_or_404" => return Value::opaque(),
             "django.template.Template"
             | "django.template.loader.get_template"
             | "django.template.loader.select_template" => {
@@ -1609,7 +1992,9 @@ impl<'t> Interp<'_, 't> {
             }
             _ => {}
         }
-        if let Some(def) = self.local_function(function, receiver_node) {
+        if !self.shallow
+            && let Some(def) = self.local_function(function, receiver_node)
+        {
             return self.apply_summary(node, function, def, receiver_node.is_some(), args);
         }
         let Some(method) = method else {
@@ -1652,6 +2037,14 @@ impl<'t> Interp<'_, 't> {
                 .map(|a| a.value.clone())
         };
         let var = receiver_node.and_then(|r| self.var_key(r));
+        // `request.args.get("page", type=int)` converts, or falls back to the default.
+        if matches!(method, "get" | "getlist")
+            && args.iter().any(|a| {
+                a.keyword == Some("type") && matches!(self.text(a.node), "int" | "float" | "bool")
+            })
+        {
+            return Value::clean();
+        }
         match method {
             "format" | "format_map" => {
                 let prefix = receiver
@@ -1827,7 +2220,13 @@ impl<'t> Interp<'_, 't> {
         }
         let callee = quote::short(self.text(function));
         let call_step = self.step(node, format!("passed to `{callee}()`"));
-        for hit in &summary.sinks {
+        // `remember(request.session, "key", value)` stores into the session.
+        let session_stores = result
+            .param_stores
+            .iter()
+            .filter(|(i, _)| bound.get(*i).is_some_and(|b| b.tag == Some(SESSION)))
+            .map(|(_, hit)| hit);
+        for hit in summary.sinks.iter().chain(session_stores) {
             let v = Summary::substitute(&hit.value, &bound, &call_step);
             if let Some(origin) = v.source_for(hit.kind) {
                 self.flows.push((
@@ -1887,6 +2286,18 @@ impl<'t> Interp<'_, 't> {
                 .collect::<Vec<_>>()
         };
         let receiver_text = receiver_node.map(|r| self.text(r).to_ascii_lowercase());
+        // `Response(body, headers={...})`: the header values.
+        let headers = || {
+            args.iter()
+                .position(|a| a.keyword == Some("headers"))
+                .map(|arg| SinkArg {
+                    kind: HeaderSplitting,
+                    arg,
+                    element: None,
+                })
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
         match name {
             "sqlalchemy.text"
             | "sqlalchemy.sql.text"
@@ -1909,16 +2320,20 @@ impl<'t> Interp<'_, 't> {
             | "os.mkdir"
             | "os.makedirs"
             | "shutil.rmtree"
-            | "shutil.copy"
-            | "shutil.copyfile"
-            | "shutil.move"
-            | "pathlib.Path"
             | "flask.send_file"
             | "flask.send_from_directory" => return one(Path, 0, "file"),
+            // Every part of a path built by `Path(base, *parts)` chooses where it leads.
+            "pathlib.Path" | "pathlib.PurePath" => return self.all_positional(args, Path),
+            "shutil.copy" | "shutil.copy2" | "shutil.copyfile" | "shutil.copytree"
+            | "shutil.move" | "os.rename" | "os.replace" => {
+                let mut v = one(Path, 0, "src");
+                v.extend(one(Path, 1, "dst"));
+                return v;
+            }
             "django.http.HttpResponse" | "flask.Response" | "werkzeug.wrappers.Response"
                 if self.declares_non_html(node) =>
             {
-                return Vec::new();
+                return headers();
             }
             "flask.make_response"
             | "django.http.HttpResponse"
@@ -1926,7 +2341,11 @@ impl<'t> Interp<'_, 't> {
             | "flask.Markup"
             | "django.utils.safestring.mark_safe"
             | "flask.Response"
-            | "werkzeug.wrappers.Response" => return one(Xss, 0, "response"),
+            | "werkzeug.wrappers.Response" => {
+                let mut v = one(Xss, 0, "response");
+                v.extend(headers());
+                return v;
+            }
             "requests.get"
             | "requests.post"
             | "requests.put"
@@ -2001,7 +2420,7 @@ impl<'t> Interp<'_, 't> {
                 .next()
                 .is_some_and(|m| LOG_METHODS.contains(&m) || m == "log")
         {
-            return self.all_positional(args, Log);
+            return self.log_arguments(args, usize::from(name.ends_with(".log")));
         }
         let Some(method) = method else {
             return Vec::new();
@@ -2020,6 +2439,22 @@ impl<'t> Interp<'_, 't> {
                 })
                 .collect(),
             "from_string" => one(Template, 0, "source"),
+            // An uploaded file (`request.files["f"].save(path)`) written where its
+            // request says.
+            "save"
+                if receiver
+                    .all_origins()
+                    .iter()
+                    .any(|o| !matches!(o.label, Label::Opaque)) =>
+            {
+                one(Path, 0, "dst")
+            }
+            "get" | "post" | "put" | "patch" | "delete" | "head" | "options"
+                if receiver.tag == Some(HTTP_CLIENT) =>
+            {
+                one(Ssrf, 0, "url")
+            }
+            "request" if receiver.tag == Some(HTTP_CLIENT) => one(Ssrf, 1, "url"),
             "xpath" => one(Xpath, 0, "_path"),
             "search_s" | "search_st" | "search_ext" | "search_ext_s" => {
                 let mut v = one(Ldap, 2, "filterstr");
@@ -2039,7 +2474,7 @@ impl<'t> Interp<'_, 't> {
                 && (receiver.tag == Some(LOGGER)
                     || receiver_text.as_deref().is_some_and(|r| r.contains("log"))) =>
             {
-                self.all_positional(args, Log)
+                self.log_arguments(args, 0)
             }
             "add" | "set" | "add_header" | "setdefault"
                 if receiver_node.is_some_and(|r| self.text(r).ends_with("headers"))
@@ -2085,13 +2520,58 @@ impl<'t> Interp<'_, 't> {
             .collect()
     }
 
+    /// The arguments of a logging call that can write a line break into the log: all
+    /// positional ones, except those the constant format at `format_at` prints with
+    /// `%r` (which escapes line breaks) or as numbers.
+    fn log_arguments(&self, args: &[Arg<'t>], format_at: usize) -> Vec<SinkArg> {
+        let positional: Vec<usize> = args
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.keyword.is_none())
+            .map(|(i, _)| i)
+            .collect();
+        let conversions = positional
+            .get(format_at)
+            .and_then(|&i| args.get(i))
+            .and_then(|a| a.value.as_str())
+            .and_then(percent_conversions);
+        positional
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| {
+                let conversion = j
+                    .checked_sub(format_at + 1)
+                    .and_then(|k| conversions.as_ref().and_then(|c| c.get(k)));
+                !conversion.is_some_and(|c| "radiouxXeEfFgG".contains(*c))
+            })
+            .map(|(_, &arg)| SinkArg {
+                kind: SinkKind::Log,
+                arg,
+                element: None,
+            })
+            .collect()
+    }
+
     /// A Flask view's return value is the HTML body when it is a string.
     fn view_return(&mut self, node: Node<'t>, value: &Value) {
         if value.tag == Some(RESPONSE) || matches!(value.shape, Shape::Map(_)) {
             return;
         }
         let body = match &value.shape {
-            Shape::Seq(items) => items.first().cloned().unwrap_or_default(),
+            // `return body, 200, {"Content-Type": "text/plain"}`: not a page.
+            Shape::Seq(items) => {
+                let at = node.named_child(0).unwrap_or(node);
+                for headers in items.iter().skip(1) {
+                    if matches!(headers.shape, Shape::Map(_) | Shape::Seq(_)) {
+                        let name = "the view's response headers";
+                        self.sink(node, at, SinkKind::HeaderSplitting, name, headers);
+                    }
+                }
+                if items.iter().skip(1).any(declares_non_html) {
+                    return;
+                }
+                items.first().cloned().unwrap_or_default()
+            }
             _ => value.clone(),
         };
         if body.tag == Some(RESPONSE) {
@@ -2146,6 +2626,45 @@ fn is_constant_name(name: &str) -> bool {
     name.chars().any(|c| c.is_ascii_uppercase()) && !name.chars().any(|c| c.is_ascii_lowercase())
 }
 
+/// The conversion characters of a `%`-format's positional specifiers, in order
+/// (`"%s took %d ms"` gives `['s', 'd']`); `None` when it names mapping keys (`%(x)s`)
+/// or takes widths from the arguments (`%*d`), which shift the arguments.
+fn percent_conversions(format: &str) -> Option<Vec<char>> {
+    let mut out = Vec::new();
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        loop {
+            let next = chars.next()?;
+            match next {
+                '%' => break,
+                '(' | '*' => return None,
+                '#' | '0' | '-' | ' ' | '+' | '.' | 'h' | 'l' | 'L' => {}
+                d if d.is_ascii_digit() => {}
+                conversion => {
+                    out.push(conversion);
+                    break;
+                }
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Whether a header map of a view's return tuple sets a content type that is not HTML.
+fn declares_non_html(headers: &Value) -> bool {
+    let Shape::Map(map) = &headers.shape else {
+        return false;
+    };
+    map.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("content-type")
+            && v.as_str()
+                .is_some_and(|t| !t.to_ascii_lowercase().contains("html"))
+    })
+}
+
 /// Whether every `%` conversion of a format string is numeric (`%d`, `%05.2f`).
 fn formats_only_numbers(format: &str) -> bool {
     let mut chars = format.chars().peekable();
@@ -2176,4 +2695,20 @@ fn formats_only_numbers(format: &str) -> bool {
         }
     }
     any
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_conversions;
+
+    #[test]
+    fn percent_conversions_list_positional_specifiers_in_order() {
+        assert_eq!(
+            percent_conversions("%s took %5.1f ms (%r), 100%%"),
+            Some(vec!['s', 'f', 'r'])
+        );
+        assert_eq!(percent_conversions("plain"), Some(vec![]));
+        assert_eq!(percent_conversions("%(user)s"), None);
+        assert_eq!(percent_conversions("%*d"), None);
+    }
 }
