@@ -2202,6 +2202,23 @@ impl<'t> Interp<'_, 't> {
                     .map(Rc::from);
                 return Some(v);
             }
+            // `replaceAll("[^A-Za-z0-9]", "")`: only the listed word characters are left.
+            "replaceAll"
+                if receiver.is_some()
+                    && args
+                        .first()
+                        .and_then(|a| a.value.as_str())
+                        .is_some_and(removes_all_but_word_chars)
+                    && args.get(1).and_then(|a| a.value.as_str()).is_some_and(|r| {
+                        r.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    }) =>
+            {
+                let mut v = recv.flatten();
+                v.konst = None;
+                v.tag = None;
+                v.prefix = None;
+                return Some(v.sanitized(KindSet::ALL));
+            }
             "replace" | "replaceAll"
                 if receiver.is_some()
                     && args
@@ -2783,6 +2800,23 @@ fn is_strict_regex(pattern: &str) -> bool {
     true
 }
 
+/// Whether a pattern matches every character outside a class of word characters
+/// (`[^A-Za-z0-9]`, `[^\\w-]+`), so replacing its matches leaves only those.
+fn removes_all_but_word_chars(pattern: &str) -> bool {
+    let Some(rest) = pattern.strip_prefix("[^") else {
+        return false;
+    };
+    let rest = rest.trim_end_matches(['+', '*']);
+    let Some(class) = rest.strip_suffix(']') else {
+        return false;
+    };
+    let listed = class.replace("\\\\w", "").replace("\\\\d", "");
+    !class.is_empty()
+        && listed
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
 fn join_opt(a: Option<Value>, b: Option<Value>) -> Option<Value> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.join(&b)),
@@ -2792,7 +2826,7 @@ fn join_opt(a: Option<Value>, b: Option<Value>) -> Option<Value> {
 
 #[cfg(test)]
 mod tests {
-    use super::is_strict_regex;
+    use super::{is_strict_regex, removes_all_but_word_chars};
 
     #[test]
     fn strict_regexes_list_their_characters() {
@@ -2803,5 +2837,14 @@ mod tests {
         assert!(!is_strict_regex("[^<>]+"));
         assert!(!is_strict_regex("[\\\\w\\\\s]+"));
         assert!(!is_strict_regex("\\\\S+"));
+    }
+
+    #[test]
+    fn replacing_all_but_word_characters_leaves_only_them() {
+        assert!(removes_all_but_word_chars("[^A-Za-z0-9]"));
+        assert!(removes_all_but_word_chars("[^\\\\w-]+"));
+        assert!(!removes_all_but_word_chars("[^A-Za-z0-9./]"));
+        assert!(!removes_all_but_word_chars("[<>]"));
+        assert!(!removes_all_but_word_chars("[^]"));
     }
 }
