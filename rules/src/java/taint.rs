@@ -30,7 +30,7 @@ use crate::taint::{
     Trace, Value, const_key, element_of, fold, load, prefix_fixes_host, remove, store,
 };
 
-const MAX_DEPTH: usize = 64;
+const MAX_DEPTH: usize = 32;
 
 /// How many same-file calls deep summaries are computed, each on the stack of the last.
 const MAX_NESTED_CALLS: usize = 8;
@@ -1675,6 +1675,9 @@ impl<'t> Interp<'_, 't> {
             .child_by_field_name("operator")
             .map(|o| self.text(o))
             .unwrap_or_default();
+        if op == "+" {
+            return self.sum(node, st);
+        }
         let left = self.eval_field(node, "left", st);
         // `a && b`, `a || b`: a constant left side decides without the right.
         match (op, &left.konst) {
@@ -1708,6 +1711,42 @@ impl<'t> Interp<'_, 't> {
             },
             _ => Value::clean(),
         }
+    }
+
+    /// `a + b + c ..`: the operands of a chain of `+`, found without recursion (a long
+    /// concatenation nests as deep as it has terms), then added left to right.
+    fn sum(&mut self, node: Node<'t>, st: &mut State) -> Value {
+        let mut operands = Vec::new();
+        let mut left = node;
+        while left.kind() == "binary_expression"
+            && left
+                .child_by_field_name("operator")
+                .is_some_and(|o| self.text(o) == "+")
+        {
+            if let Some(r) = left.child_by_field_name("right") {
+                operands.push(r);
+            }
+            match left.child_by_field_name("left") {
+                Some(l) => left = l,
+                None => break,
+            }
+        }
+        operands.push(left);
+        let mut acc: Option<Value> = None;
+        for operand in operands.into_iter().rev() {
+            let v = self.eval(operand, st);
+            acc = Some(match acc {
+                None => v,
+                Some(a) => {
+                    let mut sum = a.concat(&v);
+                    if let Some(Const::Str(s)) = &sum.konst {
+                        sum.prefix = Some(Rc::from(s.as_str()));
+                    }
+                    sum
+                }
+            });
+        }
+        acc.unwrap_or_default()
     }
 
     fn assignment(&mut self, node: Node<'t>, st: &mut State) -> Value {
