@@ -34,6 +34,12 @@ fn python_sources() -> Vec<String> {
 fn java_sources() -> Vec<String> {
     let class =
         |body: String| format!("class Deep {{ void f(String p) throws Exception {{ {body} }} }}\n");
+    let servlet = |body: String| {
+        format!(
+            "class Deep {{ void f(javax.servlet.http.HttpServletRequest request, \
+             javax.servlet.http.HttpServletResponse response) throws Exception {{ {body} }} }}\n"
+        )
+    };
     vec![
         class(format!("int x = {}1{};", "(".repeat(N), ")".repeat(N))),
         class(format!("{}{}", "{".repeat(N), "}".repeat(N))),
@@ -67,6 +73,11 @@ fn java_sources() -> Vec<String> {
             "new java.io.FileInputStream(p){};",
             ".getChannel()".repeat(N)
         )),
+        // Request data makes the taint analysis interpret the method.
+        servlet(format!(
+            "String q = request.getParameter(\"q\"); Runtime.getRuntime().exec({}q);",
+            "\"a\" + ".repeat(N)
+        )),
     ]
 }
 
@@ -90,5 +101,5 @@ fn every_rule_survives_ten_thousand_levels_of_nesting_on_a_small_stack() {
             checked
         })
         .unwrap();
-    assert_eq!(handle.join().unwrap(), 20);
+    assert_eq!(handle.join().unwrap(), 21);
 }

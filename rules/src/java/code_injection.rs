@@ -10,8 +10,8 @@ declare_rule! {
     /// ## What it does
     /// Checks for servlet request data or Spring request parameters evaluated as code:
     /// `ScriptEngine.eval(..)`, Spring Expression Language
-    /// `ExpressionParser.parseExpression(..)` and `GroovyShell.evaluate(..)`. Command-line
-    /// arguments and environment variables count too.
+    /// `ExpressionParser.parseExpression(..)` and `GroovyShell.evaluate(..)`. Code typed at
+    /// the console or passed on the command line is a script shell's input, not an attack.
     ///
     /// Values checked against an allow-list or converted to numbers are fine.
     ///

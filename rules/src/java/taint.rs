@@ -30,7 +30,7 @@ use crate::taint::{
     Trace, Value, const_key, element_of, fold, load, prefix_fixes_host, remove, store,
 };
 
-const MAX_DEPTH: usize = 64;
+const MAX_DEPTH: usize = 32;
 
 /// How many same-file calls deep summaries are computed, each on the stack of the last.
 const MAX_NESTED_CALLS: usize = 8;
@@ -1675,6 +1675,9 @@ impl<'t> Interp<'_, 't> {
             .child_by_field_name("operator")
             .map(|o| self.text(o))
             .unwrap_or_default();
+        if op == "+" {
+            return self.sum(node, st);
+        }
         let left = self.eval_field(node, "left", st);
         // `a && b`, `a || b`: a constant left side decides without the right.
         match (op, &left.konst) {
@@ -1708,6 +1711,42 @@ impl<'t> Interp<'_, 't> {
             },
             _ => Value::clean(),
         }
+    }
+
+    /// `a + b + c ..`: the operands of a chain of `+`, found without recursion (a long
+    /// concatenation nests as deep as it has terms), then added left to right.
+    fn sum(&mut self, node: Node<'t>, st: &mut State) -> Value {
+        let mut operands = Vec::new();
+        let mut left = node;
+        while left.kind() == "binary_expression"
+            && left
+                .child_by_field_name("operator")
+                .is_some_and(|o| self.text(o) == "+")
+        {
+            if let Some(r) = left.child_by_field_name("right") {
+                operands.push(r);
+            }
+            match left.child_by_field_name("left") {
+                Some(l) => left = l,
+                None => break,
+            }
+        }
+        operands.push(left);
+        let mut acc: Option<Value> = None;
+        for operand in operands.into_iter().rev() {
+            let v = self.eval(operand, st);
+            acc = Some(match acc {
+                None => v,
+                Some(a) => {
+                    let mut sum = a.concat(&v);
+                    if let Some(Const::Str(s)) = &sum.konst {
+                        sum.prefix = Some(Rc::from(s.as_str()));
+                    }
+                    sum
+                }
+            });
+        }
+        acc.unwrap_or_default()
     }
 
     fn assignment(&mut self, node: Node<'t>, st: &mut State) -> Value {
@@ -1843,8 +1882,9 @@ impl<'t> Interp<'_, 't> {
         for (kind, index) in sinks {
             if let Some(arg) = args.get(index) {
                 // Without a shell the command line cannot inject more commands: it picks
-                // a program, which the person typing it could run anyway.
-                let value = if kind == SinkKind::Command && !shell {
+                // a program, which the person typing it could run anyway. Likewise code
+                // evaluated from the console or arguments is a script shell's input.
+                let value = if kind == SinkKind::Command && !shell || kind == SinkKind::Code {
                     arg.value.trusting_low_confidence(kind)
                 } else {
                     arg.value.clone()
@@ -2200,6 +2240,23 @@ impl<'t> Interp<'_, 't> {
                     .filter(|p| !p.is_empty())
                     .map(Rc::from);
                 return Some(v);
+            }
+            // `replaceAll("[^A-Za-z0-9]", "")`: only the listed word characters are left.
+            "replaceAll"
+                if receiver.is_some()
+                    && args
+                        .first()
+                        .and_then(|a| a.value.as_str())
+                        .is_some_and(removes_all_but_word_chars)
+                    && args.get(1).and_then(|a| a.value.as_str()).is_some_and(|r| {
+                        r.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    }) =>
+            {
+                let mut v = recv.flatten();
+                v.konst = None;
+                v.tag = None;
+                v.prefix = None;
+                return Some(v.sanitized(KindSet::ALL));
             }
             "replace" | "replaceAll"
                 if receiver.is_some()
@@ -2782,6 +2839,23 @@ fn is_strict_regex(pattern: &str) -> bool {
     true
 }
 
+/// Whether a pattern matches every character outside a class of word characters
+/// (`[^A-Za-z0-9]`, `[^\\w-]+`), so replacing its matches leaves only those.
+fn removes_all_but_word_chars(pattern: &str) -> bool {
+    let Some(rest) = pattern.strip_prefix("[^") else {
+        return false;
+    };
+    let rest = rest.trim_end_matches(['+', '*']);
+    let Some(class) = rest.strip_suffix(']') else {
+        return false;
+    };
+    let listed = class.replace("\\\\w", "").replace("\\\\d", "");
+    !class.is_empty()
+        && listed
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
 fn join_opt(a: Option<Value>, b: Option<Value>) -> Option<Value> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.join(&b)),
@@ -2791,7 +2865,7 @@ fn join_opt(a: Option<Value>, b: Option<Value>) -> Option<Value> {
 
 #[cfg(test)]
 mod tests {
-    use super::is_strict_regex;
+    use super::{is_strict_regex, removes_all_but_word_chars};
 
     #[test]
     fn strict_regexes_list_their_characters() {
@@ -2802,5 +2876,14 @@ mod tests {
         assert!(!is_strict_regex("[^<>]+"));
         assert!(!is_strict_regex("[\\\\w\\\\s]+"));
         assert!(!is_strict_regex("\\\\S+"));
+    }
+
+    #[test]
+    fn replacing_all_but_word_characters_leaves_only_them() {
+        assert!(removes_all_but_word_chars("[^A-Za-z0-9]"));
+        assert!(removes_all_but_word_chars("[^\\\\w-]+"));
+        assert!(!removes_all_but_word_chars("[^A-Za-z0-9./]"));
+        assert!(!removes_all_but_word_chars("[<>]"));
+        assert!(!removes_all_but_word_chars("[^]"));
     }
 }
