@@ -111,7 +111,7 @@ fn sarif_rules_carry_what_github_code_scanning_reads() {
         .collect();
     assert!(tags.contains(&"security"));
     assert!(tags.contains(&"external/cwe/cwe-328"));
-    assert_eq!(rule["properties"]["precision"], "high");
+    assert_eq!(rule["properties"]["precision"], "low");
     assert_eq!(rule["properties"]["security-severity"], "5.5");
 
     let result = &run["results"][0];

@@ -28,6 +28,14 @@ use crate::taint::{
 
 const MAX_DEPTH: usize = 64;
 
+/// Stack that must stay free below the interpreter: when less remains (deep code on a
+/// small thread stack, large debug frames), the rest of the expression is opaque.
+const STACK_RESERVE: usize = 96 * 1024;
+
+fn stack_is_low() -> bool {
+    stacker::remaining_stack().is_some_and(|left| left < STACK_RESERVE)
+}
+
 /// Tags the Python front end puts on values.
 const REQUEST: u8 = 1;
 const SESSION: u8 = 2;
@@ -816,7 +824,7 @@ impl<'t> Interp<'_, 't> {
     }
 
     fn stmt(&mut self, node: Node<'t>, st: &mut State) {
-        if self.depth > MAX_DEPTH {
+        if self.depth > MAX_DEPTH || stack_is_low() {
             return;
         }
         self.depth += 1;
@@ -1514,7 +1522,7 @@ impl<'t> Interp<'_, 't> {
     }
 
     fn eval(&mut self, node: Node<'t>, st: &mut State) -> Value {
-        if self.depth > MAX_DEPTH {
+        if self.depth > MAX_DEPTH || stack_is_low() {
             return Value::opaque();
         }
         self.depth += 1;
