@@ -71,4 +71,5 @@ crate::register_rules! {
     unrestricted_file_upload::UnrestrictedFileUpload,
     sns_unauthenticated_unsubscribe::SnsUnauthenticatedUnsubscribe,
     untrusted_ami_lookup::UntrustedAmiLookup,
+    lambda_reserved_env_override::LambdaReservedEnvOverride,
 }

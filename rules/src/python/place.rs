@@ -204,3 +204,36 @@ pub fn in_test_code(cx: &Checker<'_>) -> bool {
             })
         })
 }
+
+/// Names that make a function a Lambda handler.
+const LAMBDA_HANDLER_NAMES: &[&str] = &["lambda_handler", "handler"];
+
+/// Whether a function is a Lambda handler: by name, or by its `(event, context)`
+/// parameters.
+pub fn is_lambda_handler(function: Node<'_>, cx: &Checker<'_>) -> bool {
+    if function
+        .child_by_field_name("name")
+        .is_some_and(|n| LAMBDA_HANDLER_NAMES.contains(&cx.text(n)))
+    {
+        return true;
+    }
+    let Some(parameters) = function.child_by_field_name("parameters") else {
+        return false;
+    };
+    let names: Vec<&str> = ast::named_children(parameters)
+        .into_iter()
+        .map(|p| cx.text(p.child_by_field_name("name").unwrap_or(p)))
+        .collect();
+    names == ["event", "context"]
+}
+
+/// Whether the module defines a Lambda handler at top level.
+pub fn defines_lambda_handler(cx: &Checker<'_>) -> bool {
+    ast::named_children(cx.root()).into_iter().any(|statement| {
+        let definition = match statement.kind() {
+            "decorated_definition" => statement.child_by_field_name("definition"),
+            _ => Some(statement),
+        };
+        definition.is_some_and(|d| d.kind() == "function_definition" && is_lambda_handler(d, cx))
+    })
+}
