@@ -72,4 +72,5 @@ crate::register_rules! {
     sns_unauthenticated_unsubscribe::SnsUnauthenticatedUnsubscribe,
     untrusted_ami_lookup::UntrustedAmiLookup,
     lambda_reserved_env_override::LambdaReservedEnvOverride,
+    process_spawn_at_import::ProcessSpawnAtImport,
 }
