@@ -217,9 +217,16 @@ fn reaches_response<'t>(
                 return is_builder && current.kind() == "argument_list";
             }
             "assignment" if follow => {
+                // `message = ...` or `errors["detail"] = ...`: follow the variable.
                 return parent
                     .child_by_field_name("left")
-                    .filter(|l| l.kind() == "identifier")
+                    .and_then(|l| match l.kind() {
+                        "identifier" => Some(l),
+                        "subscript" => l
+                            .child_by_field_name("value")
+                            .filter(|v| v.kind() == "identifier"),
+                        _ => None,
+                    })
                     .is_some_and(|target| {
                         variable_reaches_response(target, parent, function, cx)
                     });
