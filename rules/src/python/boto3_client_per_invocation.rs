@@ -58,8 +58,6 @@ const CONSTRUCTORS: &[&str] = &[
     "boto3.session.Session",
 ];
 
-const HANDLER_NAMES: &[&str] = &["lambda_handler", "handler"];
-
 impl Rule for Boto3ClientPerInvocation {
     fn check<'t>(&self, node: Node<'t>, cx: &Checker<'t>) {
         if !call::may_call(node, cx.source(), &["client", "resource", "Session"]) {
@@ -77,7 +75,7 @@ impl Rule for Boto3ClientPerInvocation {
             }
             "on every iteration of the loop"
         } else if let Some(function) = place::enclosing_function(cx)
-            && is_handler(function, cx)
+            && place::is_lambda_handler(function, cx)
         {
             if varies(node, None, cx) {
                 return;
@@ -97,25 +95,6 @@ impl Rule for Boto3ClientPerInvocation {
         )
         .help("Create it once, at module level, and reuse it");
     }
-}
-
-/// Whether a function is a Lambda handler: by name, or by its `(event, context)`
-/// parameters.
-fn is_handler(function: Node<'_>, cx: &Checker<'_>) -> bool {
-    if function
-        .child_by_field_name("name")
-        .is_some_and(|n| HANDLER_NAMES.contains(&cx.text(n)))
-    {
-        return true;
-    }
-    let Some(parameters) = function.child_by_field_name("parameters") else {
-        return false;
-    };
-    let names: Vec<&str> = ast::named_children(parameters)
-        .into_iter()
-        .map(|p| cx.text(p.child_by_field_name("name").unwrap_or(p)))
-        .collect();
-    names == ["event", "context"]
 }
 
 /// Whether an argument of the call depends on something that changes between calls:

@@ -219,14 +219,23 @@ impl Analysis<'_> {
                 .asts
                 .iter()
                 .find_map(|branch| self.visit(branch, followed)),
-            Ast::Concat(concat) => concat.asts.iter().enumerate().find_map(|(i, part)| {
-                let later_can_fail = concat
+            Ast::Concat(concat) => {
+                // `later_can_fail[i]`: whether a part after the i-th can fail, read from
+                // the end so each part is translated once.
+                let mut later_can_fail = vec![false; concat.asts.len()];
+                let mut any = false;
+                for (i, part) in concat.asts.iter().enumerate().rev() {
+                    if let Some(slot) = later_can_fail.get_mut(i) {
+                        *slot = any;
+                    }
+                    any = any || self.can_fail(part);
+                }
+                concat
                     .asts
                     .iter()
-                    .skip(i + 1)
-                    .any(|later| self.can_fail(later));
-                self.visit(part, followed || later_can_fail)
-            }),
+                    .zip(later_can_fail)
+                    .find_map(|(part, later)| self.visit(part, followed || later))
+            }
             _ => None,
         }
     }

@@ -71,4 +71,6 @@ crate::register_rules! {
     unrestricted_file_upload::UnrestrictedFileUpload,
     sns_unauthenticated_unsubscribe::SnsUnauthenticatedUnsubscribe,
     untrusted_ami_lookup::UntrustedAmiLookup,
+    lambda_reserved_env_override::LambdaReservedEnvOverride,
+    process_spawn_at_import::ProcessSpawnAtImport,
 }

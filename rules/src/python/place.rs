@@ -204,3 +204,83 @@ pub fn in_test_code(cx: &Checker<'_>) -> bool {
             })
         })
 }
+
+/// Names that make a function a Lambda handler.
+const LAMBDA_HANDLER_NAMES: &[&str] = &["lambda_handler", "handler"];
+
+/// Whether a function is a Lambda handler: by name, or by its `(event, context)`
+/// parameters.
+pub fn is_lambda_handler(function: Node<'_>, cx: &Checker<'_>) -> bool {
+    if function
+        .child_by_field_name("name")
+        .is_some_and(|n| LAMBDA_HANDLER_NAMES.contains(&cx.text(n)))
+    {
+        return true;
+    }
+    let Some(parameters) = function.child_by_field_name("parameters") else {
+        return false;
+    };
+    let names: Vec<&str> = ast::named_children(parameters)
+        .into_iter()
+        .map(|p| cx.text(p.child_by_field_name("name").unwrap_or(p)))
+        .collect();
+    names == ["event", "context"]
+}
+
+/// Whether the module defines a Lambda handler at top level.
+pub fn defines_lambda_handler(cx: &Checker<'_>) -> bool {
+    ast::named_children(cx.root()).into_iter().any(|statement| {
+        let definition = match statement.kind() {
+            "decorated_definition" => statement.child_by_field_name("definition"),
+            _ => Some(statement),
+        };
+        definition.is_some_and(|d| d.kind() == "function_definition" && is_lambda_handler(d, cx))
+    })
+}
+
+/// The name an `except ... as name:` clause binds.
+pub fn except_alias<'t>(clause: Node<'t>, cx: &Checker<'t>) -> Option<&'t str> {
+    clause
+        .child_by_field_name("alias")
+        .or_else(|| {
+            clause
+                .child_by_field_name("value")
+                .filter(|v| v.kind() == "as_pattern")
+                .and_then(|v| v.child_by_field_name("alias"))
+        })
+        .map(|a| cx.text(a.named_child(0).unwrap_or(a)))
+}
+
+/// `Exception` or `BaseException` when `caught` is one of them or a tuple holding one.
+pub fn broad_exception(caught: Node<'_>, cx: &Checker<'_>) -> Option<&'static str> {
+    let caught = ast::unparenthesize(caught);
+    let candidates = match caught.kind() {
+        "tuple" => ast::named_children(caught),
+        _ => vec![caught],
+    };
+    candidates
+        .into_iter()
+        .find_map(|c| match cx.python().resolve(c).as_deref() {
+            Some("builtins.Exception") => Some("Exception"),
+            Some("builtins.BaseException") => Some("BaseException"),
+            _ => None,
+        })
+}
+
+/// The exception types an `except` clause names, one node each: `[ValueError]` for
+/// `except ValueError as e:`, two for `except (KeyError, IndexError):`, none for a bare
+/// `except:`.
+pub fn caught_types(clause: Node<'_>) -> Vec<Node<'_>> {
+    let Some(value) = clause.child_by_field_name("value") else {
+        return Vec::new();
+    };
+    let caught = match value.kind() {
+        "as_pattern" => value.named_child(0).unwrap_or(value),
+        _ => value,
+    };
+    let caught = ast::unparenthesize(caught);
+    match caught.kind() {
+        "tuple" => ast::named_children(caught),
+        _ => vec![caught],
+    }
+}

@@ -1,5 +1,6 @@
 use tree_sitter::Node;
 
+use crate::python::place;
 use crate::{Checker, Rule, ast, declare_rule};
 
 declare_rule! {
@@ -76,7 +77,7 @@ impl Rule for RaiseWithoutFrom {
         else {
             return;
         };
-        let alias = except_alias(clause, cx);
+        let alias = place::except_alias(clause, cx);
         let help = match alias {
             Some(name) => format!("Add `from {name}` to chain the caught exception, or `from None` to hide it"),
             None => "Catch it `as err` and add `from err`, or add `from None` to hide it".to_string(),
@@ -89,15 +90,3 @@ impl Rule for RaiseWithoutFrom {
     }
 }
 
-/// The name an `except ... as name:` clause binds.
-pub(super) fn except_alias<'t>(clause: Node<'t>, cx: &Checker<'t>) -> Option<&'t str> {
-    clause
-        .child_by_field_name("alias")
-        .or_else(|| {
-            clause
-                .child_by_field_name("value")
-                .filter(|v| v.kind() == "as_pattern")
-                .and_then(|v| v.child_by_field_name("alias"))
-        })
-        .map(|a| cx.text(a.named_child(0).unwrap_or(a)))
-}

@@ -1,7 +1,7 @@
 use tree_sitter::Node;
 
 use crate::python::{call, place};
-use crate::{Checker, Rule, ast, declare_rule};
+use crate::{Checker, Rule, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -173,42 +173,12 @@ fn broadly_caught(name: Node<'_>, cx: &Checker<'_>) -> bool {
     let text = cx.text(name);
     cx.ancestors()
         .filter(|a| a.kind() == "except_clause")
-        .find_map(|clause| {
-            let (types, alias) = except_parts(clause)?;
-            (cx.text(alias) == text).then_some(types)
+        .find(|clause| place::except_alias(*clause, cx) == Some(text))
+        .is_some_and(|clause| {
+            place::caught_types(clause)
+                .into_iter()
+                .any(|t| place::broad_exception(t, cx).is_some())
         })
-        .is_some_and(|types| {
-            let types = ast::unparenthesize(types);
-            let caught = match types.kind() {
-                "tuple" => ast::named_children(types),
-                _ => vec![types],
-            };
-            caught.into_iter().any(|t| {
-                cx.python().resolve(t).is_some_and(|q| {
-                    q == "builtins.Exception" || q == "builtins.BaseException"
-                })
-            })
-        })
-}
-
-/// The caught types and the `as` name of an `except` clause.
-fn except_parts(clause: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
-    // tree-sitter-python writes `except E as e` as an `as_pattern` whose alias holds
-    // the name, or (older grammars) as the type followed by an identifier.
-    let first = ast::named_children(clause)
-        .into_iter()
-        .find(|c| c.kind() != "comment" && c.kind() != "block")?;
-    if first.kind() == "as_pattern" {
-        let types = first.named_child(0)?;
-        let alias = first.child_by_field_name("alias")?;
-        let alias = if alias.kind() == "as_pattern_target" {
-            alias.named_child(0)?
-        } else {
-            alias
-        };
-        return Some((types, alias));
-    }
-    None
 }
 
 /// Whether the node being checked sits under `if ... DEBUG ...:` or `if ... debug ...:`,
@@ -247,9 +217,16 @@ fn reaches_response<'t>(
                 return is_builder && current.kind() == "argument_list";
             }
             "assignment" if follow => {
+                // `message = ...` or `errors["detail"] = ...`: follow the variable.
                 return parent
                     .child_by_field_name("left")
-                    .filter(|l| l.kind() == "identifier")
+                    .and_then(|l| match l.kind() {
+                        "identifier" => Some(l),
+                        "subscript" => l
+                            .child_by_field_name("value")
+                            .filter(|v| v.kind() == "identifier"),
+                        _ => None,
+                    })
                     .is_some_and(|target| {
                         variable_reaches_response(target, parent, function, cx)
                     });

@@ -114,22 +114,7 @@ fn timeout_handler<'t>(try_statement: Node<'t>, cx: &Checker<'t>) -> Option<Node
         .into_iter()
         .filter(|c| c.kind() == "except_clause")
         .find(|clause| {
-            let Some(types) = ast::named_children(*clause)
-                .into_iter()
-                .find(|c| !matches!(c.kind(), "comment" | "block"))
-            else {
-                return false;
-            };
-            let types = match types.kind() {
-                "as_pattern" => types.named_child(0).unwrap_or(types),
-                _ => types,
-            };
-            let types = ast::unparenthesize(types);
-            let caught = match types.kind() {
-                "tuple" => ast::named_children(types),
-                _ => vec![types],
-            };
-            caught.iter().any(|t| {
+            place::caught_types(*clause).iter().any(|t| {
                 cx.python().resolve(*t).is_some_and(|q| {
                     q == "subprocess.TimeoutExpired" || q.ends_with(".subprocess.TimeoutExpired")
                 })

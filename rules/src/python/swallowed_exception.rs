@@ -1,5 +1,6 @@
 use tree_sitter::Node;
 
+use crate::python::place;
 use crate::{Checker, Rule, Span, ast, declare_rule};
 
 declare_rule! {
@@ -80,7 +81,7 @@ impl Rule for SwallowedException {
                     "as_pattern" => value.named_child(0).unwrap_or(value),
                     _ => value,
                 };
-                let Some(broad) = broad_exception(caught, cx) else {
+                let Some(broad) = place::broad_exception(caught, cx) else {
                     return;
                 };
                 cx.report_span(
@@ -137,18 +138,3 @@ fn reraises(body: Node<'_>) -> bool {
     false
 }
 
-/// `Exception` or `BaseException` when `caught` is one of them or a tuple holding one.
-fn broad_exception(caught: Node<'_>, cx: &Checker<'_>) -> Option<&'static str> {
-    let caught = ast::unparenthesize(caught);
-    let candidates = match caught.kind() {
-        "tuple" => ast::named_children(caught),
-        _ => vec![caught],
-    };
-    candidates
-        .into_iter()
-        .find_map(|c| match cx.python().resolve(c).as_deref() {
-            Some("builtins.Exception") => Some("Exception"),
-            Some("builtins.BaseException") => Some("BaseException"),
-            _ => None,
-        })
-}

@@ -72,7 +72,7 @@ impl Rule for UselessExceptReraise {
             .into_iter()
             .find(|c| c.kind() != "comment");
         if let Some(raised) = raised {
-            let alias = super::raise_without_from::except_alias(clause, cx);
+            let alias = super::place::except_alias(clause, cx);
             if alias.is_none_or(|a| a != cx.text(ast::unparenthesize(raised))) {
                 return;
             }
