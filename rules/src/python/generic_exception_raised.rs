@@ -7,8 +7,8 @@ declare_rule! {
     /// ## What it does
     /// Checks for `raise Exception(...)` and `raise BaseException(...)` (or the bare
     /// classes), the two built-in exceptions that say nothing about what went wrong.
-    /// Test code (`test*` functions, `Test*` classes, modules importing `unittest` or
-    /// `pytest`) is skipped: tests raise them on purpose.
+    /// Test code (files under `tests/`, `test_*.py`, `test*` functions, `Test*` classes,
+    /// modules importing `unittest` or `pytest`) is skipped: tests raise them on purpose.
     ///
     /// ## Why is this bad?
     /// A caller that wants to handle this one failure has to write `except Exception`,
@@ -45,6 +45,7 @@ declare_rule! {
         precision: High,
         kinds: ["raise_statement"],
         fix: "Raise a specific built-in exception or a class of your own",
+        skip_tests: true,
     }
 }
 
