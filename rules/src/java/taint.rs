@@ -2308,7 +2308,11 @@ impl<'t> Interp<'_, 't> {
             "encode" if qualifier == "URLEncoder" => {
                 let mut v = args.first().map(|a| a.value.flatten()).unwrap_or_default();
                 v.konst = None;
-                return Some(v.sanitized(KindSet::of(&[SinkKind::HeaderSplitting])));
+                return Some(v.sanitized(KindSet::of(&[
+                    SinkKind::HeaderSplitting,
+                    SinkKind::Log,
+                    SinkKind::Xss,
+                ])));
             }
             "nextElement" | "next" | "nextLine" | "readLine" | "nextToken" | "getValue"
             | "getKey" | "iterator" | "elements" | "keys" | "keySet" | "values" | "entrySet"
