@@ -75,9 +75,9 @@ pub fn check<'t>(node: Node<'t>, cx: &Checker<'t>, kind: SinkKind) -> Outcome {
 fn report(flow: &Flow, cx: &Checker<'_>) {
     let (what, line) = flow.source();
     let message = format!(
-        "untrusted input from `{what}` (line {line}) reaches `{}` as a {}",
+        "untrusted input from `{what}` (line {line}) reaches `{}` as {}",
         flow.sink_name,
-        flow.kind.describe()
+        flow.kind.with_article()
     );
     let notes = flow.path().into_iter().map(|s| (s.span, s.note)).collect();
     cx.report_span(flow.sink, message).path(notes);

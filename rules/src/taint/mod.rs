@@ -79,6 +79,25 @@ impl SinkKind {
         }
     }
 
+    /// [`SinkKind::describe`] with its article, for "reaches `x` as ...".
+    pub fn with_article(self) -> &'static str {
+        match self {
+            SinkKind::Sql => "an SQL query",
+            SinkKind::Command => "a shell command",
+            SinkKind::Code => "code to evaluate",
+            SinkKind::Path => "a file path",
+            SinkKind::Xss => "a response body (HTML)",
+            SinkKind::Ssrf => "a server-side request URL",
+            SinkKind::Redirect => "a redirect target",
+            SinkKind::Log => "a log message",
+            SinkKind::Template => "a template source",
+            SinkKind::Ldap => "an LDAP query",
+            SinkKind::Xpath => "an XPath expression",
+            SinkKind::TrustBoundary => "a session attribute",
+            SinkKind::HeaderSplitting => "an HTTP response header",
+        }
+    }
+
     /// Whether a low-confidence source (command line, environment) counts for this kind:
     /// only where the program text itself is built from it.
     pub fn accepts_low_confidence(self) -> bool {
@@ -745,7 +764,11 @@ impl Flow {
         let mut steps = self.origin.trace.steps();
         steps.push(Step {
             span: self.sink,
-            note: format!("reaches `{}` as a {}", self.sink_name, self.kind.describe()),
+            note: format!(
+                "reaches `{}` as {}",
+                self.sink_name,
+                self.kind.with_article()
+            ),
         });
         steps
     }
