@@ -2414,27 +2414,11 @@ impl<'t> Interp<'_, 't> {
         let bound: Vec<Value> = args.iter().map(|a| a.value.clone()).collect();
         let call_step = self.step(node, format!("passed to `{name}()`"));
         for hit in &summary.sinks {
-            let v = Summary::substitute(&hit.value, &bound, &call_step);
-            if let Some(origin) = v.source_for(hit.kind) {
-                self.flows.push((
-                    key(node),
-                    Flow {
-                        kind: hit.kind,
-                        sink: hit.sink,
-                        sink_name: hit.sink_name.clone(),
-                        origin,
-                    },
-                ));
+            let (flow, open) = Summary::instantiate(hit, &bound, &call_step);
+            if let Some(flow) = flow {
+                self.flows.push((key(node), flow));
             }
-            if v.all_origins()
-                .iter()
-                .any(|o| matches!(o.label, Label::Param(_)) && !o.safe.contains(hit.kind))
-            {
-                self.hits.push(SinkHit {
-                    value: v,
-                    ..hit.clone()
-                });
-            }
+            self.hits.extend(open);
         }
         let ret = Summary::substitute(&summary.ret, &bound, &call_step);
         ret.step(&self.step(node, format!("returned from `{name}()`")))

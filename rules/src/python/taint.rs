@@ -2361,27 +2361,11 @@ impl<'t> Interp<'_, 't> {
             .filter(|(i, _)| bound.get(*i).is_some_and(|b| b.tag == Some(SESSION)))
             .map(|(_, hit)| hit);
         for hit in summary.sinks.iter().chain(session_stores) {
-            let v = Summary::substitute(&hit.value, &bound, &call_step);
-            if let Some(origin) = v.source_for(hit.kind) {
-                self.flows.push((
-                    key(node),
-                    Flow {
-                        kind: hit.kind,
-                        sink: hit.sink,
-                        sink_name: hit.sink_name.clone(),
-                        origin,
-                    },
-                ));
+            let (flow, open) = Summary::instantiate(hit, &bound, &call_step);
+            if let Some(flow) = flow {
+                self.flows.push((key(node), flow));
             }
-            if v.all_origins()
-                .iter()
-                .any(|o| matches!(o.label, Label::Param(_)) && !o.safe.contains(hit.kind))
-            {
-                self.hits.push(SinkHit {
-                    value: v,
-                    ..hit.clone()
-                });
-            }
+            self.hits.extend(open);
         }
         let ret = Summary::substitute(&summary.ret, &bound, &call_step);
         ret.step(&self.step(node, format!("returned from `{callee}()`")))

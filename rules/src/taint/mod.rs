@@ -12,6 +12,7 @@
 //! A value with no origins is fixed by the program itself.
 
 pub mod fold;
+pub mod outcome;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -796,6 +797,34 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// A sink the callee's parameters reach, seen at a call site with arguments `bound`:
+    /// the flow it makes if a source now reaches it, and the hit it stays for the caller's
+    /// own summary if one of the caller's parameters still reaches it unsanitized.
+    pub fn instantiate(
+        hit: &SinkHit,
+        bound: &[Value],
+        call: &Step,
+    ) -> (Option<Flow>, Option<SinkHit>) {
+        let v = Summary::substitute(&hit.value, bound, call);
+        let flow = v.source_for(hit.kind).map(|origin| Flow {
+            kind: hit.kind,
+            sink: hit.sink,
+            sink_name: hit.sink_name.clone(),
+            origin,
+        });
+        let open = v
+            .all_origins()
+            .iter()
+            .any(|o| matches!(o.label, Label::Param(_)) && !o.safe.contains(hit.kind));
+        (
+            flow,
+            open.then(|| SinkHit {
+                value: v,
+                ..hit.clone()
+            }),
+        )
+    }
+
     /// The summary's value `v` at a call site: each parameter origin replaced by the
     /// argument's origins, sanitized as the callee sanitized it and with the callee's steps
     /// after the argument's own.
