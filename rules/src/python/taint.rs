@@ -2708,30 +2708,17 @@ impl<'t> Interp<'_, 't> {
         } else {
             value.flatten()
         };
-        let span = Span::of(at, self.src);
-        if let Some(origin) = value.source_for(kind) {
-            self.flows.push((
-                key(trigger),
-                Flow {
-                    kind,
-                    sink: span,
-                    sink_name: name.to_string(),
-                    origin,
-                },
-            ));
+        let hit = SinkHit {
+            kind,
+            sink: Span::of(at, self.src),
+            sink_name: name.to_string(),
+            value: value.clone(),
+        };
+        let (flow, open) = hit.outcomes();
+        if let Some(flow) = flow {
+            self.flows.push((key(trigger), flow));
         }
-        if value
-            .all_origins()
-            .iter()
-            .any(|o| matches!(o.label, Label::Param(_)) && !o.safe.contains(kind))
-        {
-            self.hits.push(SinkHit {
-                kind,
-                sink: span,
-                sink_name: name.to_string(),
-                value: value.clone(),
-            });
-        }
+        self.hits.extend(open);
         self.reach.push((key(trigger), kind, value));
     }
 }

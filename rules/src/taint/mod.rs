@@ -785,6 +785,26 @@ pub struct SinkHit {
     pub value: Value,
 }
 
+impl SinkHit {
+    /// What the sink records: a flow when a source reaches it, and the hit itself, for
+    /// the function's summary, when one of the function's parameters still reaches it
+    /// unsanitized.
+    pub fn outcomes(self) -> (Option<Flow>, Option<SinkHit>) {
+        let flow = self.value.source_for(self.kind).map(|origin| Flow {
+            kind: self.kind,
+            sink: self.sink,
+            sink_name: self.sink_name.clone(),
+            origin,
+        });
+        let open = self
+            .value
+            .all_origins()
+            .iter()
+            .any(|o| matches!(o.label, Label::Param(_)) && !o.safe.contains(self.kind));
+        (flow, open.then_some(self))
+    }
+}
+
 /// What calling a function does with its arguments, computed once per function.
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
@@ -805,24 +825,11 @@ impl Summary {
         bound: &[Value],
         call: &Step,
     ) -> (Option<Flow>, Option<SinkHit>) {
-        let v = Summary::substitute(&hit.value, bound, call);
-        let flow = v.source_for(hit.kind).map(|origin| Flow {
-            kind: hit.kind,
-            sink: hit.sink,
-            sink_name: hit.sink_name.clone(),
-            origin,
-        });
-        let open = v
-            .all_origins()
-            .iter()
-            .any(|o| matches!(o.label, Label::Param(_)) && !o.safe.contains(hit.kind));
-        (
-            flow,
-            open.then(|| SinkHit {
-                value: v,
-                ..hit.clone()
-            }),
-        )
+        SinkHit {
+            value: Summary::substitute(&hit.value, bound, call),
+            ..hit.clone()
+        }
+        .outcomes()
     }
 
     /// The summary's value `v` at a call site: each parameter origin replaced by the
