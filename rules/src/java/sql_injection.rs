@@ -55,9 +55,10 @@ declare_rule! {
     }
 }
 
-/// Methods that run or prepare the SQL given as their first argument, whatever the
-/// receiver: the names are specific to database APIs.
-pub(crate) const SQL_METHODS: &[&str] = &[
+/// Methods that run or prepare the SQL given as their first argument: first the names
+/// specific to database APIs, whatever the receiver, then the generic ones that count
+/// only on a known SQL receiver. The taint analysis treats all of them as SQL sinks.
+pub(crate) const SQL_SINK_NAMES: &[&str] = &[
     "executeQuery",
     "executeUpdate",
     "executeLargeUpdate",
@@ -78,10 +79,19 @@ pub(crate) const SQL_METHODS: &[&str] = &[
     "batchUpdate",
     "rawQuery",
     "execSQL",
+    "execute",
+    "query",
+    "update",
+    "executeLargeBatch",
 ];
 
+/// How many of [`SQL_SINK_NAMES`] are specific to database APIs.
+const SPECIFIC: usize = 20;
+
+pub(crate) const SQL_METHODS: &[&str] = SQL_SINK_NAMES.split_at(SPECIFIC).0;
+
 /// Names too common to trust without knowing the receiver.
-pub(crate) const GENERIC_METHODS: &[&str] = &["execute", "query", "update", "executeLargeBatch"];
+pub(crate) const GENERIC_METHODS: &[&str] = SQL_SINK_NAMES.split_at(SPECIFIC).1;
 
 /// Receiver types whose `execute`/`query`/`update` run SQL.
 pub(crate) const SQL_RECEIVERS: &[&str] = &[

@@ -594,7 +594,7 @@ fn sanitizer(method: &str) -> Option<KindSet> {
 pub fn sink_names(kind: SinkKind) -> &'static [&'static str] {
     use SinkKind::*;
     match kind {
-        Sql => SQL_SINK_NAMES,
+        Sql => crate::java::sql_injection::SQL_SINK_NAMES,
         Command => &["exec", "command", "ProcessBuilder"],
         Path => PATH_SINK_NAMES,
         Xss => WRITE_METHODS,
@@ -615,33 +615,6 @@ pub fn sink_names(kind: SinkKind) -> &'static [&'static str] {
         Template => &[],
     }
 }
-
-const SQL_SINK_NAMES: &[&str] = &[
-    "executeQuery",
-    "executeUpdate",
-    "executeLargeUpdate",
-    "addBatch",
-    "prepareStatement",
-    "prepareCall",
-    "nativeSQL",
-    "createNativeQuery",
-    "createSQLQuery",
-    "createQuery",
-    "queryForObject",
-    "queryForList",
-    "queryForMap",
-    "queryForRowSet",
-    "queryForStream",
-    "queryForLong",
-    "queryForInt",
-    "batchUpdate",
-    "rawQuery",
-    "execSQL",
-    "execute",
-    "query",
-    "update",
-    "executeLargeBatch",
-];
 
 const PATH_TYPES: &[&str] = &[
     "File",
