@@ -987,7 +987,7 @@ const TRANSPARENT_METHODS: &[&str] = &[
 ];
 
 /// Declared types whose values cannot carry an injection: numbers, booleans, UUIDs, dates.
-const SAFE_TYPES: &[&str] = &[
+pub(crate) const SAFE_TYPES: &[&str] = &[
     "int",
     "long",
     "short",

@@ -308,7 +308,7 @@ impl<'t> FileTaint<'t> {
             }
             let value = if let Some(annotation) = p.annotation {
                 // Spring converts to numbers, dates and UUIDs before the method runs.
-                if ty.is_some_and(|t| SCALAR_TYPES.contains(&t)) {
+                if ty.is_some_and(|t| crate::java::semantic::SAFE_TYPES.contains(&t)) {
                     Value::clean()
                 } else {
                     interp.source(p.node, annotation, Confidence::High)
@@ -372,30 +372,6 @@ struct Param<'t> {
     /// Whether it has any annotation at all.
     annotated: bool,
 }
-
-/// Types a request parameter is converted to that cannot carry text.
-const SCALAR_TYPES: &[&str] = &[
-    "int",
-    "long",
-    "short",
-    "byte",
-    "double",
-    "float",
-    "boolean",
-    "Integer",
-    "Long",
-    "Short",
-    "Byte",
-    "Double",
-    "Float",
-    "Boolean",
-    "BigDecimal",
-    "BigInteger",
-    "UUID",
-    "LocalDate",
-    "LocalDateTime",
-    "Instant",
-];
 
 /// Spring annotations whose parameters are request data.
 const SPRING_SOURCES: &[(&str, &str)] = &[
