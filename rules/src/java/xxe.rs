@@ -129,8 +129,20 @@ impl Rule for Xxe {
 }
 
 /// Whether a call on the factory leads to parsing a document. A `TransformerFactory`
-/// parses only with a stylesheet: `newTransformer()` copies a tree it is given.
+/// parses only with a stylesheet: `newTransformer()` copies a tree it is given; a
+/// document builder used only for `newDocument()` or `getDOMImplementation()` reads nothing.
 fn parses<'t>(class: &str, call: Node<'t>, cx: &Checker<'t>) -> bool {
+    if class == "DocumentBuilderFactory" {
+        // `newDocumentBuilder().newDocument()` or `.getDOMImplementation()` builds
+        // documents and reads nothing.
+        let builds_only = call.parent().is_some_and(|p| {
+            p.kind() == "method_invocation"
+                && p.child_by_field_name("object").is_some_and(|o| o.id() == call.id())
+                && p.child_by_field_name("name")
+                    .is_some_and(|n| matches!(cx.text(n), "newDocument" | "getDOMImplementation"))
+        });
+        return !builds_only;
+    }
     if !class.ends_with("TransformerFactory") {
         return true;
     }
