@@ -57,9 +57,6 @@ declare_rule! {
     }
 }
 
-/// Packages of the AWS SDKs for Java, v1 and v2.
-const AWS_PACKAGES: &[&str] = &["com.amazonaws.", "software.amazon.awssdk."];
-
 /// Methods that store a value in a collection or a holder.
 const STORES: &[&str] = &["put", "putIfAbsent", "add", "offer", "set", "register"];
 
@@ -76,7 +73,7 @@ impl Rule for AwsClientInLoopOrHandler {
             "create" if receiver.ends_with("Client") => false,
             _ => return,
         };
-        if !root.args.is_empty() || !is_aws_type(receiver, cx) {
+        if !root.args.is_empty() || !calls::is_aws_type(receiver, cx) {
             return;
         }
         let Some(scope) = semantic::scope_of(cx.ancestors()) else {
@@ -106,17 +103,6 @@ impl Rule for AwsClientInLoopOrHandler {
             format!("`{}` builds a new AWS client {place}", quote(cx.text(client))),
         )
         .help("Build the client once, in a field or the constructor, and reuse it");
-    }
-}
-
-/// Whether a simple type name comes from an AWS SDK: imported from one, or not imported
-/// by name in a file that imports from one.
-fn is_aws_type(name: &str, cx: &Checker<'_>) -> bool {
-    match cx.java().import(name) {
-        Some(qualified) => AWS_PACKAGES.iter().any(|p| qualified.starts_with(p)),
-        None => AWS_PACKAGES
-            .iter()
-            .any(|p| cx.source().contains(&format!("import {p}"))),
     }
 }
 

@@ -277,6 +277,50 @@ pub fn calls_in<'t>(node: Node<'t>, cx: &Checker<'t>) -> Vec<Call<'t>> {
     out
 }
 
+/// Packages of the AWS SDKs for Java, v1 and v2.
+const AWS_PACKAGES: &[&str] = &["com.amazonaws.", "software.amazon.awssdk."];
+
+/// Whether a simple type name comes from an AWS SDK: imported from one, or not imported
+/// by name in a file that imports from one.
+pub fn is_aws_type(name: &str, cx: &Checker<'_>) -> bool {
+    match cx.java().import(name) {
+        Some(qualified) => AWS_PACKAGES.iter().any(|p| qualified.starts_with(p)),
+        None => imports_aws(cx),
+    }
+}
+
+/// Whether the file imports anything from an AWS SDK for Java.
+pub fn imports_aws(cx: &Checker<'_>) -> bool {
+    AWS_PACKAGES
+        .iter()
+        .any(|p| cx.source().contains(&format!("import {p}")))
+}
+
+/// Whether the file imports anything from the AWS SDK for Java v2.
+pub fn imports_aws_v2(cx: &Checker<'_>) -> bool {
+    cx.source().contains("import software.amazon.awssdk.")
+}
+
+/// Whether `receiver` plausibly is an AWS SDK client of one of `services` (lowercase
+/// fragments such as `"dynamo"`): its declared type is an AWS type naming the service,
+/// or, when its type is not known, the file imports an AWS SDK and the receiver's name
+/// names the service.
+pub fn is_aws_client<'t>(receiver: Node<'t>, services: &[&str], cx: &Checker<'t>) -> bool {
+    let names_service = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        services.iter().any(|s| name.contains(s))
+    };
+    match receiver_type(receiver, cx) {
+        Some(ty) => names_service(ty) && is_aws_type(ty, cx),
+        None => {
+            let receiver = ast::unparenthesize(receiver);
+            matches!(receiver.kind(), "identifier" | "field_access")
+                && names_service(simple_name(cx.text(receiver)))
+                && imports_aws(cx)
+        }
+    }
+}
+
 /// Declared types whose `lock()` acquires a `java.util.concurrent.locks.Lock`.
 const LOCK_TYPES: &[&str] = &["Lock", "ReentrantLock", "ReadLock", "WriteLock"];
 

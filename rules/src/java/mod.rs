@@ -82,4 +82,7 @@ crate::register_rules! {
     date_format_pattern::DateFormatPattern,
     wait_outside_loop::WaitOutsideLoop,
     collection_modified_in_foreach::CollectionModifiedInForeach,
+    batch_write_unchecked::BatchWriteUnchecked,
+    manual_pagination::ManualPagination,
+    polling_instead_of_waiter::PollingInsteadOfWaiter,
 }
