@@ -157,7 +157,8 @@ fn exposure(node: Node<'_>, cx: &Checker<'_>) -> Option<String> {
 
 /// `e` interpolated in an f-string, when `e` was caught broadly.
 fn interpolated_exception(node: Node<'_>, cx: &Checker<'_>) -> Option<String> {
-    let parent = node.parent()?;
+    // The engine's ancestor stack: `Node::parent` walks down from the root each time.
+    let parent = cx.ancestors().next()?;
     if parent.kind() != "interpolation" || !broadly_caught(node, cx) {
         return None;
     }

@@ -254,6 +254,7 @@ impl<'t> FileTaint<'t> {
             parsed_urls: HashMap::new(),
             param_stores: Vec::new(),
             forms: HashMap::new(),
+            class: None,
         };
         let mut state = if shallow {
             State::default()
@@ -800,6 +801,8 @@ struct Interp<'a, 't> {
     param_stores: Vec<(usize, SinkHit)>,
     /// Variables holding a Django form of a class of this file (`form = SearchForm(...)`).
     forms: HashMap<String, Node<'t>>,
+    /// The class whose method is interpreted, found on the first `self.x` read.
+    class: Option<Option<Node<'t>>>,
 }
 
 impl<'t> Interp<'_, 't> {
@@ -1941,8 +1944,16 @@ impl<'t> Interp<'_, 't> {
     /// class stores.
     fn self_attribute(&mut self, node: Node<'t>, key: &str) -> Option<Value> {
         let name = key.strip_prefix("self.").filter(|n| !n.contains('.'))?;
-        let method = ast::ancestor_of_kind(node, &["function_definition"])?;
-        let class = ast::ancestor_of_kind(method, &["class_definition"])?;
+        // `Node::parent` walks down from the root: look the class up once per function.
+        let class = match self.class {
+            Some(class) => class,
+            None => {
+                let class = ast::ancestor_of_kind(node, &["function_definition"])
+                    .and_then(|method| ast::ancestor_of_kind(method, &["class_definition"]));
+                self.class = Some(class);
+                class
+            }
+        }?;
         if name == "request" {
             let bases = class
                 .child_by_field_name("superclasses")
