@@ -137,6 +137,9 @@ pub struct Checker<'t> {
     python_taint: OnceCell<python::taint::FileTaint<'t>>,
     java: OnceCell<java::semantic::Unit<'t>>,
     java_taint: OnceCell<java::taint::FileTaint<'t>>,
+    /// The last Java call taken apart: the engine runs every rule on one node before the
+    /// next, so the dozens of rules dispatched on a call share one reading of it.
+    last_call: RefCell<Option<(usize, Option<java::calls::Call<'t>>)>>,
 }
 
 impl<'t> Checker<'t> {
@@ -152,6 +155,7 @@ impl<'t> Checker<'t> {
             python_taint: OnceCell::new(),
             java: OnceCell::new(),
             java_taint: OnceCell::new(),
+            last_call: RefCell::new(None),
         }
     }
 
@@ -196,6 +200,22 @@ impl<'t> Checker<'t> {
     pub fn java_taint(&self) -> &java::taint::FileTaint<'t> {
         self.java_taint
             .get_or_init(|| java::taint::FileTaint::new(self.root, self.source))
+    }
+
+    /// The Java call `node` taken apart by `read`, remembered for consecutive requests.
+    pub(crate) fn java_call(
+        &self,
+        node: Node<'t>,
+        read: impl FnOnce() -> Option<java::calls::Call<'t>>,
+    ) -> Option<java::calls::Call<'t>> {
+        if let Some((id, call)) = self.last_call.borrow().as_ref()
+            && *id == node.id()
+        {
+            return call.clone();
+        }
+        let call = read();
+        *self.last_call.borrow_mut() = Some((node.id(), call.clone()));
+        call
     }
 
     /// The ancestors of the node being checked, nearest first, in O(1) per step.

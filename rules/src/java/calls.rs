@@ -28,14 +28,16 @@ impl<'t> Call<'t> {
         if node.kind() != "method_invocation" {
             return None;
         }
-        Some(Call {
-            node,
-            object: node.child_by_field_name("object").map(ast::unparenthesize),
-            name: cx.text(node.child_by_field_name("name")?),
-            args: node
-                .child_by_field_name("arguments")
-                .map(arguments)
-                .unwrap_or_default(),
+        cx.java_call(node, || {
+            Some(Call {
+                node,
+                object: node.child_by_field_name("object").map(ast::unparenthesize),
+                name: cx.text(node.child_by_field_name("name")?),
+                args: node
+                    .child_by_field_name("arguments")
+                    .map(arguments)
+                    .unwrap_or_default(),
+            })
         })
     }
 

@@ -56,6 +56,20 @@ const LOGGING_METHODS: &[&str] = &[
 
 impl Rule for NullDereferenceAfterCheck {
     fn check<'t>(&self, node: Node<'t>, cx: &Checker<'t>) {
+        // Cheap syntactic tests first: most binary expressions and `if`s test no null.
+        let candidate = if node.kind() == "binary_expression" {
+            node.child_by_field_name("operator")
+                .is_some_and(|o| matches!(cx.text(o), "&&" | "||"))
+                && node
+                    .child_by_field_name("left")
+                    .is_some_and(|l| cx.text(l).contains("null"))
+        } else {
+            node.child_by_field_name("condition")
+                .is_some_and(|c| cx.text(c).contains("null"))
+        };
+        if !candidate {
+            return;
+        }
         let Some(scope) = semantic::scope_of(cx.ancestors()) else {
             return;
         };

@@ -33,6 +33,7 @@ pub struct Unit<'t> {
     /// Names assigned to outside construction: not in a constructor, an instance
     /// initializer, `readObject`, `readResolve`, `clone` or an `init`/`initialize` method.
     assigned_after_construction: HashSet<&'t str>,
+    interns_strings: std::cell::OnceCell<bool>,
     /// The facts of the methods asked about most recently; rules ask about the method
     /// the walk is in, so a handful of entries serve nearly every request.
     locals: RefCell<Vec<Arc<Locals<'t>>>>,
@@ -63,6 +64,7 @@ impl<'t> Unit<'t> {
             fields: HashMap::new(),
             assigned: HashSet::new(),
             assigned_after_construction: HashSet::new(),
+            interns_strings: std::cell::OnceCell::new(),
             locals: RefCell::new(Vec::new()),
         };
         let mut walk = ast::walk(root);
@@ -264,6 +266,14 @@ impl<'t> Unit<'t> {
 
     /// Whether a field called `name` is assigned anywhere in the file, outside its
     /// declaration.
+    /// Whether the file interns the strings it handles: it calls `intern()` or keeps a
+    /// symbol table, as XML parsers do. Computed once per file.
+    pub fn interns_strings(&self) -> bool {
+        *self.interns_strings.get_or_init(|| {
+            self.source.contains(".intern()") || self.source.contains("SymbolTable")
+        })
+    }
+
     pub fn is_assigned(&self, name: &str) -> bool {
         self.assigned.contains(name)
     }

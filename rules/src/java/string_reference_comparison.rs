@@ -295,6 +295,5 @@ fn is_constant_name(expr: Node<'_>, cx: &Checker<'_>) -> bool {
 /// Whether the file interns the strings it compares: it calls `intern()` or keeps a
 /// symbol table, as XML parsers do.
 fn interns_strings(cx: &Checker<'_>) -> bool {
-    let source = cx.source();
-    source.contains(".intern()") || source.contains("SymbolTable")
+    cx.java().interns_strings()
 }
