@@ -592,40 +592,8 @@ pub fn sink_names(kind: SinkKind) -> &'static [&'static str] {
     }
 }
 
-const PATH_TYPES: &[&str] = &[
-    "File",
-    "FileInputStream",
-    "FileOutputStream",
-    "FileReader",
-    "FileWriter",
-    "RandomAccessFile",
-    "ZipFile",
-    "JarFile",
-];
-
-const FILES_METHODS: &[&str] = &[
-    "readAllBytes",
-    "readAllLines",
-    "readString",
-    "write",
-    "writeString",
-    "newInputStream",
-    "newOutputStream",
-    "newBufferedReader",
-    "newBufferedWriter",
-    "lines",
-    "delete",
-    "deleteIfExists",
-    "copy",
-    "move",
-    "createFile",
-    "createDirectory",
-    "createDirectories",
-    "list",
-    "walk",
-    "newByteChannel",
-];
-
+/// Names a path sink can have, in three runs: the file classes a path is given to, the
+/// `Paths`/`Path` methods that build one, and the `Files` methods that act on one.
 const PATH_SINK_NAMES: &[&str] = &[
     "File",
     "FileInputStream",
@@ -660,6 +628,12 @@ const PATH_SINK_NAMES: &[&str] = &[
     "walk",
     "newByteChannel",
 ];
+
+/// The file classes at the start of [`PATH_SINK_NAMES`].
+const PATH_TYPES: &[&str] = PATH_SINK_NAMES.split_at(8).0;
+
+/// The `Files` methods at the end of [`PATH_SINK_NAMES`], after the four path builders.
+const FILES_METHODS: &[&str] = PATH_SINK_NAMES.split_at(12).1;
 
 const WRITE_METHODS: &[&str] = &["print", "println", "write", "printf", "format", "append"];
 
