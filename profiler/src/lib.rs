@@ -19,6 +19,7 @@
 //! ```
 
 pub mod access;
+pub mod advice;
 pub mod format;
 pub mod jfr;
 pub mod model;
