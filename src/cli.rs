@@ -38,6 +38,14 @@ pub enum Command {
     Flamegraph(FlamegraphArgs),
     /// Draw a differential flamegraph: red where AFTER spends more than BEFORE, blue where less.
     Diff(DiffArgs),
+    /// Summarise a profile: the hottest functions, each thread's time by state, and
+    /// recommendations on what to fix.
+    ///
+    /// Examples:
+    ///   argus report latency.pb.gz
+    ///   argus report profiles/ --format json
+    #[command(verbatim_doc_comment)]
+    Report(ReportArgs),
     /// Review a GitHub pull request and comment on the lines it changes.
     ///
     /// Inside a GitHub Actions `pull_request` workflow it needs no arguments: it reads
@@ -311,6 +319,24 @@ pub struct DiffArgs {
     /// The title at the top.
     #[arg(long)]
     pub title: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The profile (.pb.gz, .folded, .json, .jfr), or a folder of them to merge.
+    pub input: std::path::PathBuf,
+    /// `text` for people, `json` for CI and scripts.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Which time ranks the hot functions [default: what the profile was recorded for].
+    #[arg(long, value_enum)]
+    pub weight: Option<ModeArg>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Text,
+    Json,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,6 +5,7 @@ mod doctor;
 mod pr_cmd;
 mod profile_cmd;
 mod progress;
+mod report_cmd;
 mod rules_cmd;
 mod serve_cmd;
 
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Command::Profile(args) => profile_cmd::run(*args),
         Command::Flamegraph(args) => profile_cmd::flamegraph(args),
         Command::Diff(args) => profile_cmd::diff(args),
+        Command::Report(args) => report_cmd::run(args),
         Command::Pr(args) => pr_cmd::run(*args),
         Command::Serve(args) => serve_cmd::run(*args),
         Command::Debug(DebugCommand::ParseWalk(args)) => rules_cmd::parse_walk(args),

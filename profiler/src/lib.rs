@@ -24,4 +24,5 @@ pub mod format;
 pub mod jfr;
 pub mod model;
 pub mod record;
+pub mod report;
 pub mod sampler;

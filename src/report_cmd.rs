@@ -1,0 +1,36 @@
+//! `argus report`: a profile summarised in the terminal or as JSON for CI — the hottest
+//! functions, where each thread's wall-clock time went, and the recommendations.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use argus_profiler::report::Summary;
+
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::profile_cmd::read_profile;
+
+pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let profile = read_profile(&args.input)?;
+    let mut summary = Summary::of(&profile, args.weight.map(Into::into));
+    if summary.target.is_none() {
+        summary.target = Some(args.input.display().to_string());
+    }
+    let text = match args.format {
+        ReportFormat::Text => summary.to_string(),
+        ReportFormat::Json => {
+            let mut json = serde_json::to_string_pretty(&summary)
+                .context("cannot write the report as JSON")?;
+            json.push('\n');
+            json
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`argus report p.pb.gz | head`) is not an error.
+    match stdout.write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("cannot write the report to standard output")
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
