@@ -1,6 +1,13 @@
 //! `argus report`: the terminal and JSON summaries of real profile files, and the errors
 //! for input that is not a profile.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
 mod common;
 
 use common::{repo, run};
