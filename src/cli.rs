@@ -46,6 +46,9 @@ pub enum Command {
     ///   argus report profiles/ --format json
     #[command(verbatim_doc_comment)]
     Report(ReportArgs),
+    /// List the recommendations run over profiles, or explain one with
+    /// `argus recommendations explain ID`.
+    Recommendations(RecommendationsArgs),
     /// Review a GitHub pull request and comment on the lines it changes.
     ///
     /// Inside a GitHub Actions `pull_request` workflow it needs no arguments: it reads
@@ -331,6 +334,25 @@ pub struct ReportArgs {
     /// Which time ranks the hot functions [default: what the profile was recorded for].
     #[arg(long, value_enum)]
     pub weight: Option<ModeArg>,
+}
+
+#[derive(Args, Debug)]
+pub struct RecommendationsArgs {
+    #[command(subcommand)]
+    pub command: Option<RecommendationsCommand>,
+
+    /// Output format for the list.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RecommendationsCommand {
+    /// Print a recommendation's documentation: what it finds, why it costs, how to fix it.
+    Explain {
+        /// The recommendation id, e.g. py-regex-compile-hot.
+        id: String,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

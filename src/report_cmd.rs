@@ -1,7 +1,6 @@
 //! `argus report`: a profile summarised in the terminal or as JSON for CI — the hottest
 //! functions, where each thread's wall-clock time went, and the recommendations.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -25,12 +24,6 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             json
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`argus report p.pb.gz | head`) is not an error.
-    match stdout.write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(e).context("cannot write the report to standard output")
-        }
-        _ => Ok(ExitCode::SUCCESS),
-    }
+    crate::print_out(&text)?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -104,3 +104,42 @@ fn report_of_a_missing_or_broken_profile_names_it() {
         out.stderr
     );
 }
+
+#[test]
+fn recommendations_lists_and_explains_the_catalogue() {
+    let out = run(&repo(), &["recommendations"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for id in [
+        "py-regex-compile-hot",
+        "java-pattern-compile-hot",
+        "native-malloc-hot",
+    ] {
+        assert!(out.stdout.contains(id), "{}", out.stdout);
+    }
+    let out = run(
+        &repo(),
+        &["recommendations", "explain", "py-regex-compile-hot"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for heading in ["## What it finds", "## Why it costs", "## How to fix"] {
+        assert!(out.stdout.contains(heading), "{}", out.stdout);
+    }
+    let out = run(&repo(), &["recommendations", "explain", "py-regex-compile"]);
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains("did you mean `py-regex-compile-hot`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn the_recommendations_reference_in_docs_is_up_to_date() {
+    let out = run(&repo(), &["recommendations", "--format", "markdown"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let committed = std::fs::read_to_string(repo().join("docs/recommendations.md")).unwrap();
+    assert!(
+        committed == out.stdout,
+        "docs/recommendations.md is stale; run `cargo run -- recommendations --format markdown > docs/recommendations.md`"
+    );
+}
