@@ -26,3 +26,4 @@ pub mod model;
 pub mod record;
 pub mod report;
 pub mod sampler;
+pub mod store;
