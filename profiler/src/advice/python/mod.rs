@@ -2,4 +2,5 @@
 
 super::register_recommendations! {
     regex_compile::REGEX_COMPILE,
+    logging_hot::LOGGING_HOT,
 }
