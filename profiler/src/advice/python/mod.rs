@@ -4,4 +4,5 @@ super::register_recommendations! {
     regex_compile::REGEX_COMPILE,
     logging_hot::LOGGING_HOT,
     json_hot::JSON_HOT,
+    deepcopy_hot::DEEPCOPY_HOT,
 }
