@@ -5,4 +5,5 @@ super::register_recommendations! {
     logging_hot::LOGGING_HOT,
     json_hot::JSON_HOT,
     deepcopy_hot::DEEPCOPY_HOT,
+    boto3_client::BOTO3_CLIENT,
 }
