@@ -6,4 +6,5 @@ super::register_recommendations! {
     json_hot::JSON_HOT,
     deepcopy_hot::DEEPCOPY_HOT,
     boto3_client::BOTO3_CLIENT,
+    requests_session::REQUESTS_SESSION,
 }
