@@ -7,4 +7,5 @@ super::register_recommendations! {
     deepcopy_hot::DEEPCOPY_HOT,
     boto3_client::BOTO3_CLIENT,
     requests_session::REQUESTS_SESSION,
+    sleep_hot::SLEEP_HOT,
 }
