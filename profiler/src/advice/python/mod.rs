@@ -8,4 +8,5 @@ super::register_recommendations! {
     boto3_client::BOTO3_CLIENT,
     requests_session::REQUESTS_SESSION,
     sleep_hot::SLEEP_HOT,
+    lock_contention::LOCK_CONTENTION,
 }
