@@ -9,4 +9,5 @@ super::register_recommendations! {
     requests_session::REQUESTS_SESSION,
     sleep_hot::SLEEP_HOT,
     lock_contention::LOCK_CONTENTION,
+    gc_pauses::GC_PAUSES,
 }
