@@ -10,4 +10,5 @@ super::register_recommendations! {
     sleep_hot::SLEEP_HOT,
     lock_contention::LOCK_CONTENTION,
     gc_pauses::GC_PAUSES,
+    import_in_request::IMPORT_IN_REQUEST,
 }
