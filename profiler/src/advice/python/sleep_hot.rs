@@ -36,7 +36,7 @@ crate::declare_recommendation! {
     /// the total time; do not sleep before the first attempt.
     pub SLEEP_HOT {
         id: "py-sleep-in-work",
-        name: "time.sleep inside the work",
+        name: "time.sleep on a work path",
         runtimes: [Python],
         frames: [],
         unless_called_from: [
