@@ -1,7 +1,10 @@
 //! The recommendation catalogue against its fixtures: every recommendation fires on its
 //! `bad` profile (snapshotted) and stays silent on its `good` one.
 
-#![expect(clippy::panic, reason = "a malformed fixture fails its test with the line")]
+#![expect(
+    clippy::panic,
+    reason = "a malformed fixture fails its test with the line"
+)]
 
 use std::path::{Path, PathBuf};
 
