@@ -37,7 +37,7 @@ crate::declare_recommendation! {
         ],
         weight: Wall,
         states: [Lock],
-        threshold: 10.0,
+        threshold: 5.0,
         finding: "blocked entering `synchronized` monitors held by other threads",
         action: "hold monitors for less time, or replace them with concurrent structures or finer locks",
         saving: 0.5,
