@@ -531,6 +531,7 @@ impl fmt::Display for Advice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Meta, RawSample};
 
     #[test]
     fn patterns_match_in_order_but_not_adjacent() {
@@ -539,6 +540,49 @@ mod tests {
         assert_eq!(entry_index(&[3, 0, 1, 2], 2, mask), Some(1));
         assert_eq!(entry_index(&[2, 0, 1], 2, mask), None);
         assert_eq!(entry_index(&[1, 3], 0, mask), Some(1));
+    }
+
+    #[test]
+    fn stacks_entered_from_an_excluded_caller_or_the_root_are_not_counted() {
+        static REC: Recommendation = Recommendation {
+            id: "py-test",
+            name: "test",
+            runtimes: &[Runtime::Python],
+            frames: &["^work$"],
+            unless: &[],
+            unless_called_from: &["^setup$", "^$"],
+            weight: Weight::Cpu,
+            states: &[ThreadState::Running],
+            threshold: 0.0,
+            finding: "working",
+            action: "work less",
+            saving: 0.5,
+            raw_doc: "",
+        };
+        let mut profile = Profile::new(Meta::default());
+        let stacks: [(&[&str], u64); 3] = [
+            (&["main", "handle", "work"], 10),
+            (&["main", "setup", "work"], 20),
+            (&["work"], 40),
+        ];
+        for (stack, ms) in stacks {
+            profile.add_raw(&RawSample {
+                pid: 1,
+                tid: 1,
+                thread_name: None,
+                state: ThreadState::Running,
+                frames: stack
+                    .iter()
+                    .map(|name| Frame::new(*name, FrameKind::Unknown))
+                    .collect(),
+                cpu_ns: ms * 1_000_000,
+                wall_ns: ms * 1_000_000,
+            });
+        }
+        let labels: Vec<String> = profile.frames().iter().map(Frame::label).collect();
+        let advice = run(&compile(&REC).unwrap(), &profile, &labels).unwrap();
+        assert_eq!(advice.matched_ns, 10_000_000);
+        assert_eq!(advice.call_sites[0].label, "handle");
     }
 
     #[test]

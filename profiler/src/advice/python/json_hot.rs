@@ -16,15 +16,15 @@ crate::declare_recommendation! {
     /// Encoding walks every object and builds strings; decoding allocates a new dict,
     /// list and string for every value. The same document is often encoded or decoded
     /// several times per request: a round trip `json.loads(json.dumps(x))` used as a
-    /// copy, a cached value stored as JSON text and parsed on every read, `indent=` or
-    /// `sort_keys=True` on a response nobody reads, or `default=` hooks that turn off the
-    /// C encoder and fall back to the slower pure-Python one.
+    /// copy, or a cached value stored as JSON text and parsed on every read. And
+    /// `json.dumps(..., indent=...)` and `json.dump` to a file do not use the C encoder
+    /// at all: they run the pure-Python one, several times slower.
     ///
     /// ## How to fix
     /// Encode and decode once per request, and keep parsed values in caches instead of
-    /// JSON text. Drop `indent` and `sort_keys` from machine-to-machine responses (with
-    /// `indent`, `json` uses its pure-Python encoder). When JSON itself is the bulk of
-    /// the work, use a faster codec:
+    /// JSON text. Drop `indent` and `sort_keys` from machine-to-machine responses, and
+    /// write `f.write(json.dumps(x))` rather than `json.dump(x, f)`. When JSON itself is
+    /// the bulk of the work, use a faster codec:
     /// ```python
     /// import orjson
     ///

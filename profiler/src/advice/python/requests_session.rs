@@ -19,9 +19,9 @@ crate::declare_recommendation! {
     ///
     /// ## How to fix
     /// Create one `requests.Session` per service you call, at module level or start-up,
-    /// and send every request through it so connections are kept alive and reused (a
-    /// session can be shared by threads for plain requests; give each thread its own if
-    /// you change its headers or cookies per request):
+    /// and send every request through it so connections are kept alive and reused.
+    /// requests does not promise that a `Session` is thread-safe, so in a threaded
+    /// server keep one per thread (`threading.local()`):
     /// ```python
     /// HTTP = requests.Session()
     /// HTTP.mount("https://", HTTPAdapter(pool_maxsize=32))
