@@ -12,6 +12,7 @@
 mod common;
 
 use std::path::Path;
+use std::process::Command;
 
 use common::{Run, repo, run};
 
@@ -85,6 +86,52 @@ fn a_python_workload_without_regexes_gets_no_regex_recommendation() {
     let dir = tempfile::tempdir().unwrap();
     let out = python_workload(dir.path(), "hot_functions.py", "3");
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(!out.stderr.contains("py-regex-compile-hot"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("py-regex-compile-hot"),
+        "{}",
+        out.stderr
+    );
     assert!(reported(dir.path(), "py-regex-compile-hot").is_none());
+}
+
+#[test]
+fn a_java_loop_compiling_patterns_gets_the_pattern_recommendation() {
+    let _machine = common::profiling::machine_alone();
+    let dir = tempfile::tempdir().unwrap();
+    let classes = dir.path().join("classes");
+    let status = Command::new("javac")
+        .arg("-d")
+        .arg(&classes)
+        .arg(repo().join("fixtures/workloads/java/RegexInLoop.java"))
+        .status()
+        .expect("javac runs (`.ci/run` installs a JDK)");
+    assert!(status.success());
+    let out = run(
+        dir.path(),
+        &[
+            "profile",
+            "-o",
+            "out.pb.gz",
+            "--",
+            "java",
+            "-Xmx64m",
+            "-cp",
+            classes.to_str().unwrap(),
+            "RegexInLoop",
+            "6",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("Pattern.compile on a hot path [java-pattern-compile-hot]"),
+        "{}",
+        out.stderr
+    );
+    let advice = reported(dir.path(), "java-pattern-compile-hot").expect("fires in the report");
+    let share = advice["share"].as_f64().unwrap();
+    eprintln!("java-pattern-compile-hot: {:.1}% of CPU", share * 100.0);
+    assert!(share > 0.1, "{advice:#}");
+    let site = advice["call_sites"][0]["location"].as_str().unwrap();
+    assert!(site.starts_with("RegexInLoop."), "{advice:#}");
 }

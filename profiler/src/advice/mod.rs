@@ -75,7 +75,12 @@ impl Recommendation {
                 continue;
             }
             if inside {
-                out.push(line);
+                // Rust examples are kept out of the doctests; readers need not see how.
+                out.push(if line == "```rust,ignore" {
+                    "```rust"
+                } else {
+                    line
+                });
             }
         }
         out.join("\n").trim().to_string()

@@ -20,7 +20,7 @@ crate::declare_recommendation! {
     /// reserve a vector's capacity so growth does not copy, and keep data where it is
     /// used (a ring buffer or `VecDeque` instead of shifting, offsets instead of
     /// substrings):
-    /// ```rust
+    /// ```rust,ignore
     /// // before: fn checksum(data: Vec<u8>) -> u32, called as checksum(buf.clone())
     /// fn checksum(data: &[u8]) -> u32 {
     ///     data.iter().fold(0u32, |sum, b| sum.wrapping_add(u32::from(*b)))
