@@ -135,3 +135,46 @@ fn a_java_loop_compiling_patterns_gets_the_pattern_recommendation() {
     let site = advice["call_sites"][0]["location"].as_str().unwrap();
     assert!(site.starts_with("RegexInLoop."), "{advice:#}");
 }
+
+#[test]
+fn a_jvm_recording_counts_its_garbage_collection_pauses() {
+    let _machine = common::profiling::machine_alone();
+    let dir = tempfile::tempdir().unwrap();
+    let classes = dir.path().join("classes");
+    let status = Command::new("javac")
+        .arg("-d")
+        .arg(&classes)
+        .arg(repo().join("fixtures/profiles/java/GcHeavy.java"))
+        .status()
+        .expect("javac runs (`.ci/run` installs a JDK)");
+    assert!(status.success());
+    let out = run(
+        dir.path(),
+        &[
+            "profile",
+            "-o",
+            "out.pb.gz",
+            "--",
+            "java",
+            "-Xmx64m",
+            "-XX:+UseG1GC",
+            "-cp",
+            classes.to_str().unwrap(),
+            "GcHeavy",
+            "4",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run(dir.path(), &["report", "out.pb.gz", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json = out.json();
+    let gc = json["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["thread"].as_str().unwrap().starts_with("[GC]"))
+        .unwrap_or_else(|| panic!("no [GC] thread: {:#}", json["threads"]));
+    let pauses = gc["wall_ns"].as_u64().unwrap();
+    eprintln!("GC pauses: {:.1} ms", pauses as f64 / 1e6);
+    assert!(pauses > 0, "{gc:#}");
+}
