@@ -89,4 +89,26 @@ fn argus_reads_the_profiles_the_agent_writes() {
         &["diff", last.to_str().unwrap(), "profiles", "-o", "d.svg"],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
+
+    // The agent's directory is a profile directory like `argus profile --continuous`
+    // writes: listed in time order with its service and pid, and read by window.
+    let listing = argus_profiler::store::list(&dir.path().join("profiles")).unwrap();
+    assert!(listing.skipped.is_empty(), "{:?}", listing.skipped);
+    assert!(listing.intervals.len() >= 3, "{:?}", listing.intervals);
+    assert_eq!(listing.intervals.last().map(|i| &i.path), Some(&last));
+    for interval in &listing.intervals {
+        assert_eq!(interval.service.as_deref(), Some("it-service"));
+        assert_eq!(interval.pid, Some(std::process::id()));
+        assert!(interval.duration_ns > 0);
+    }
+    for pair in listing.intervals.windows(2) {
+        assert!(pair[0].start_unix_ns < pair[1].start_unix_ns);
+    }
+    let out = run(dir.path(), &["report", "profiles", "--since", "1h"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("agent_workload_hot_loop"),
+        "{}",
+        out.stdout
+    );
 }
