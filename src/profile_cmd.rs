@@ -94,15 +94,13 @@ pub fn run(args: ProfileArgs) -> anyhow::Result<ExitCode> {
         RuntimeArg::Java => Runtime::Java,
         RuntimeArg::Native => Runtime::Native,
     };
-    if continuous.is_some() {
-        continuous::check_runtime(runtime, pid)?;
-    }
     let options = SamplerOptions {
         rate_hz: args.rate,
         mode: args.mode.into(),
         blocking: args.blocking,
         subprocesses: args.subprocesses,
         duration: args.duration,
+        flush_every: continuous.as_ref().map(|c| c.every),
     };
     let sampler = sampler::attach(runtime, pid, &options)?;
     for warning in sampler.warnings() {

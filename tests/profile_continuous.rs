@@ -1,4 +1,4 @@
-//! `argus profile --continuous` on real Python processes: one profile file per interval
+//! `argus profile --continuous` on real Python processes and a JVM: one profile file per interval
 //! from one attached sampler, the interval in progress written on exit and on Ctrl-C,
 //! clear errors for bad settings, and `--push` to a Pyroscope-style HTTP endpoint on
 //! loopback, including one that is down for a while.
@@ -103,6 +103,70 @@ fn one_profile_per_interval_is_written_until_the_program_exits() {
         let profile = format::read(&interval.path).unwrap();
         assert!(profile.sample_count() > 20, "{}", interval.path.display());
     }
+}
+
+#[test]
+fn a_jvm_is_recorded_in_intervals_from_one_flight_recording() {
+    let _machine = common::profiling::machine_shared();
+    let dir = tempfile::tempdir().unwrap();
+    let classes = dir.path().join("classes");
+    let status = Command::new("javac")
+        .arg("-d")
+        .arg(&classes)
+        .arg(repo().join("fixtures/workloads/java/HotFunctions.java"))
+        .status()
+        .expect("javac runs (`.ci/run` installs a JDK)");
+    assert!(status.success());
+    let out = dir.path().join("profiles");
+    let out_arg = out.display().to_string();
+    let classes_arg = classes.display().to_string();
+    let run = run(
+        dir.path(),
+        &[
+            "profile",
+            "--continuous",
+            "--interval",
+            "3s",
+            "--out-dir",
+            &out_arg,
+            "--",
+            "java",
+            "-Xmx64m",
+            "-cp",
+            &classes_arg,
+            "HotFunctions",
+            "8",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let listing = store::list(&out).unwrap();
+    assert!(listing.skipped.is_empty(), "{:?}", listing.skipped);
+    let intervals = &listing.intervals;
+    assert!(
+        (2..=4).contains(&intervals.len()),
+        "{} intervals:\n{}",
+        intervals.len(),
+        run.stderr
+    );
+    // Every full interval holds its own share of the work, and no sample is counted
+    // twice: the intervals' CPU adds up to no more than the run could use.
+    let mut cpu_ns = 0;
+    for interval in &intervals[..intervals.len() - 1] {
+        let profile = format::read(&interval.path).unwrap();
+        assert!(
+            top_self(&profile, Weight::Cpu).starts_with("HotFunctions.hot_a"),
+            "{}: {:?}",
+            interval.path.display(),
+            profile.hot_functions(Weight::Cpu).first()
+        );
+        cpu_ns += profile.total(Weight::Cpu);
+    }
+    let last = format::read(&intervals[intervals.len() - 1].path).unwrap();
+    cpu_ns += last.total(Weight::Cpu);
+    assert!(
+        cpu_ns < 10_000_000_000,
+        "{cpu_ns} ns of CPU in an 8 s single-threaded run"
+    );
 }
 
 #[test]

@@ -130,13 +130,28 @@ impl Settings {
     }
 }
 
-/// Refuses runtimes whose samples cannot be cut into intervals.
-pub fn check_runtime(runtime: Runtime, pid: u32) -> anyhow::Result<()> {
-    if runtime == Runtime::Java {
-        bail!(
-            "continuous profiling of Java is not supported yet: the JVM's flight recording is read once, when it stops. Record fixed spans instead (`argus profile --pid {pid} --duration 60s -o profile.pb.gz`)"
-        );
-    }
+/// Starts the governor that keeps Argus under `budget` of one CPU, logging each change.
+fn spawn_governor(requested_hz: u32, budget: f64, control: &Control) -> anyhow::Result<()> {
+    governor::spawn(
+        Governor::new(requested_hz, budget),
+        control.clone(),
+        GOVERNOR_WINDOW,
+        move |change| {
+            let why = if change.to_hz < change.from_hz {
+                "over"
+            } else {
+                "back under"
+            };
+            eprintln!(
+                "Sampling at {} Hz (was {} Hz): Argus used {:.2}% of one CPU, {why} its {:.2}% budget.",
+                change.to_hz,
+                change.from_hz,
+                change.usage * 100.0,
+                change.budget * 100.0,
+            );
+        },
+    )
+    .context("cannot start the overhead governor's thread")?;
     Ok(())
 }
 
@@ -187,26 +202,12 @@ pub fn run(
     };
     let requested_hz = meta.rate_hz.unwrap_or(100);
     let budget = settings.budget;
-    governor::spawn(
-        Governor::new(requested_hz, budget),
-        control.clone(),
-        GOVERNOR_WINDOW,
-        move |change| {
-            let why = if change.to_hz < change.from_hz {
-                "over"
-            } else {
-                "back under"
-            };
-            eprintln!(
-                "Sampling at {} Hz (was {} Hz): Argus used {:.2}% of one CPU, {why} its {:.2}% budget.",
-                change.to_hz,
-                change.from_hz,
-                change.usage * 100.0,
-                change.budget * 100.0,
-            );
-        },
-    )
-    .context("cannot start the overhead governor's thread")?;
+    // A JVM samples itself with Flight Recorder at the rate it started with; Argus's own
+    // work is one dump and read per interval, which no rate change would reduce.
+    let governed = meta.runtime != Runtime::Java;
+    if governed {
+        spawn_governor(requested_hz, budget, control)?;
+    }
 
     eprintln!(
         "Recording {} of {} ({pid}) at up to {requested_hz} Hz, one profile every {} into {}{}. Press Ctrl-C to stop.",

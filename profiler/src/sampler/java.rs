@@ -59,6 +59,12 @@ pub struct JavaSampler {
     files: Scratch,
     /// Nanoseconds since the Unix epoch just before the recording was started.
     started_unix_ns: u64,
+    /// Where the next read of the recording starts: samples before it were sent by an
+    /// earlier flush.
+    sent_until_ns: u64,
+    /// How long the last `jcmd` took: a flush starts this much (twice, and then some)
+    /// ahead of an interval's end so its samples arrive before the cut.
+    jcmd_latency: Duration,
     /// When the recording was known to run.
     started: Instant,
     /// Whether the recording may still be running in the JVM.
@@ -110,6 +116,8 @@ impl JavaSampler {
             name,
             files,
             started_unix_ns: unix_now_ns(),
+            sent_until_ns: 0,
+            jcmd_latency: Duration::ZERO,
             started: Instant::now(),
             active: false,
             ns_pid: ns_pid(pid),
@@ -126,6 +134,13 @@ impl JavaSampler {
             format!("filename={}", self.recording_remote().display()),
             "dumponexit=true".to_string(),
         ];
+        if let Some(every) = self.options.flush_every {
+            // Each flush dumps what the JVM still holds; keeping two intervals bounds it.
+            args.push(format!(
+                "maxage={}s",
+                every.as_secs().saturating_mul(2).max(10)
+            ));
+        }
         if let Some(duration) = self.options.duration {
             // A recording argus never stops (argus killed) ends by itself; the margin
             // leaves room for a slow stop.
@@ -138,8 +153,11 @@ impl JavaSampler {
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             self.started_unix_ns = unix_now_ns();
+            self.sent_until_ns = self.started_unix_ns;
+            let asked = Instant::now();
             match self.jcmd.run(self.pid, &args) {
                 Ok(out) if out.contains("Started recording") => {
+                    self.jcmd_latency = asked.elapsed();
                     self.active = true;
                     self.started = Instant::now();
                     return Ok(());
@@ -157,6 +175,32 @@ impl JavaSampler {
                 }
             }
         }
+    }
+
+    /// Dumps the recording so far and sends the samples not sent yet. `Ok(false)` when
+    /// the JVM exited before it could be asked.
+    fn flush(&mut self, tx: &Sender<Batch>, control: &Control) -> Result<bool, SamplerError> {
+        let part = self.files.remote("flush.jfr");
+        let until = unix_now_ns();
+        let asked = Instant::now();
+        let args = [
+            "JFR.dump".to_string(),
+            format!("name={}", self.name),
+            format!("filename={}", part.display()),
+        ];
+        match self.jcmd.run(self.pid, &args) {
+            Ok(out) if out.contains("Dumped recording") => self.jcmd_latency = asked.elapsed(),
+            Ok(out) | Err(out) => {
+                if !access::process_exists(self.pid) {
+                    return Ok(false);
+                }
+                return Err(jcmd_error(self.pid, "dump Flight Recorder", &out));
+            }
+        }
+        self.send(&[self.files.local("flush.jfr")], until, tx, control)?;
+        self.sent_until_ns = until;
+        let _ = fs::remove_file(self.files.local("flush.jfr"));
+        Ok(true)
     }
 
     fn recording_remote(&self) -> PathBuf {
@@ -218,7 +262,7 @@ impl JavaSampler {
                     .to_string(),
             });
         }
-        self.send(&chunks, tx, control)
+        self.send(&chunks, unix_now_ns(), tx, control)
     }
 
     /// Reads the recording in `files` (one file, or a repository's chunk files in order)
@@ -227,6 +271,7 @@ impl JavaSampler {
     fn send(
         &self,
         files: &[PathBuf],
+        until_ns: u64,
         tx: &Sender<Batch>,
         control: &Control,
     ) -> Result<(), SamplerError> {
@@ -234,7 +279,7 @@ impl JavaSampler {
             mode: self.options.mode,
             pid: self.pid,
             period: Some(self.options.interval()),
-            window: Some((self.started_unix_ns, unix_now_ns())),
+            window: Some((self.sent_until_ns, until_ns)),
         };
         let mut batch: Vec<RawSample> = Vec::with_capacity(BATCH);
         let mut receiver_gone = false;
@@ -289,8 +334,22 @@ impl Sampler for JavaSampler {
     fn run(mut self: Box<Self>, tx: &Sender<Batch>, control: &Control) -> Result<(), SamplerError> {
         let period = self.options.interval().as_nanos().max(1);
         let mut exited = false;
+        let mut flushes = 0u32;
         while !control.should_stop() {
             std::thread::sleep(POLL);
+            if let Some(every) = self.options.flush_every {
+                // Ahead of each interval's end by what a dump takes, so the samples
+                // reach the recorder before it cuts the interval they belong to.
+                let lead = (self.jcmd_latency * 2 + Duration::from_millis(300)).min(every / 2);
+                let due = every.saturating_mul(flushes + 1).saturating_sub(lead);
+                if self.started.elapsed() >= due {
+                    flushes += 1;
+                    if !self.flush(tx, control)? {
+                        exited = true;
+                        break;
+                    }
+                }
+            }
             let rounds = self.started.elapsed().as_nanos() / period;
             control
                 .stats
@@ -312,7 +371,12 @@ impl Sampler for JavaSampler {
                 return self.send_salvaged(tx, control);
             }
         }
-        self.send(&[self.files.local("recording.jfr")], tx, control)
+        self.send(
+            &[self.files.local("recording.jfr")],
+            unix_now_ns(),
+            tx,
+            control,
+        )
     }
 }
 

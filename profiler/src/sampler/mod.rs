@@ -33,6 +33,10 @@ pub struct SamplerOptions {
     /// How long the recording will run, when bounded; samplers that record in bulk
     /// (JFR) use it to size their buffers.
     pub duration: Option<Duration>,
+    /// Samplers that record in bulk (JFR) hand over what they have at this pace, a little
+    /// ahead of each interval's end, so a continuous recording can cut intervals. `None`:
+    /// all at the end.
+    pub flush_every: Option<Duration>,
 }
 
 impl Default for SamplerOptions {
@@ -43,6 +47,7 @@ impl Default for SamplerOptions {
             blocking: false,
             subprocesses: false,
             duration: None,
+            flush_every: None,
         }
     }
 }
