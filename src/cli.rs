@@ -38,6 +38,8 @@ pub enum Command {
     Flamegraph(FlamegraphArgs),
     /// Draw a differential flamegraph: red where AFTER spends more than BEFORE, blue where less.
     Diff(DiffArgs),
+    // The help text is `ViewArgs`'s doc comment, next to the flags it explains.
+    View(Box<crate::view_cmd::ViewArgs>),
     /// Review a GitHub pull request and comment on the lines it changes.
     ///
     /// Inside a GitHub Actions `pull_request` workflow it needs no arguments: it reads

@@ -7,6 +7,7 @@ mod profile_cmd;
 mod progress;
 mod rules_cmd;
 mod serve_cmd;
+mod view_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Command::Profile(args) => profile_cmd::run(*args),
         Command::Flamegraph(args) => profile_cmd::flamegraph(args),
         Command::Diff(args) => profile_cmd::diff(args),
+        Command::View(args) => view_cmd::run(*args),
         Command::Pr(args) => pr_cmd::run(*args),
         Command::Serve(args) => serve_cmd::run(*args),
         Command::Debug(DebugCommand::ParseWalk(args)) => rules_cmd::parse_walk(args),

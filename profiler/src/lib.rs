@@ -24,3 +24,4 @@ pub mod jfr;
 pub mod model;
 pub mod record;
 pub mod sampler;
+pub mod view;
