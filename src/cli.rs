@@ -40,6 +40,17 @@ pub enum Command {
     Diff(DiffArgs),
     // The help text is `ViewArgs`'s doc comment, next to the flags it explains.
     View(Box<crate::view_cmd::ViewArgs>),
+    /// Summarise a profile: the hottest functions, each thread's time by state, and
+    /// recommendations on what to fix.
+    ///
+    /// Examples:
+    ///   argus report latency.pb.gz
+    ///   argus report profiles/ --format json
+    #[command(verbatim_doc_comment)]
+    Report(ReportArgs),
+    /// List the recommendations run over profiles, or explain one with
+    /// `argus recommendations explain ID`.
+    Recommendations(RecommendationsArgs),
     /// Review a GitHub pull request and comment on the lines it changes.
     ///
     /// Inside a GitHub Actions `pull_request` workflow it needs no arguments: it reads
@@ -313,6 +324,43 @@ pub struct DiffArgs {
     /// The title at the top.
     #[arg(long)]
     pub title: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The profile (.pb.gz, .folded, .json, .jfr), or a folder of them to merge.
+    pub input: std::path::PathBuf,
+    /// `text` for people, `json` for CI and scripts.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Which time ranks the hot functions [default: what the profile was recorded for].
+    #[arg(long, value_enum)]
+    pub weight: Option<ModeArg>,
+}
+
+#[derive(Args, Debug)]
+pub struct RecommendationsArgs {
+    #[command(subcommand)]
+    pub command: Option<RecommendationsCommand>,
+
+    /// Output format for the list.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RecommendationsCommand {
+    /// Print a recommendation's documentation: what it finds, why it costs, how to fix it.
+    Explain {
+        /// The recommendation id, e.g. py-regex-compile-hot.
+        id: String,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Text,
+    Json,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

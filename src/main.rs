@@ -5,6 +5,8 @@ mod doctor;
 mod pr_cmd;
 mod profile_cmd;
 mod progress;
+mod recommendations_cmd;
+mod report_cmd;
 mod rules_cmd;
 mod serve_cmd;
 mod view_cmd;
@@ -31,6 +33,8 @@ fn main() -> ExitCode {
         Command::Flamegraph(args) => profile_cmd::flamegraph(args),
         Command::Diff(args) => profile_cmd::diff(args),
         Command::View(args) => view_cmd::run(*args),
+        Command::Report(args) => report_cmd::run(args),
+        Command::Recommendations(args) => recommendations_cmd::run(args),
         Command::Pr(args) => pr_cmd::run(*args),
         Command::Serve(args) => serve_cmd::run(*args),
         Command::Debug(DebugCommand::ParseWalk(args)) => rules_cmd::parse_walk(args),
@@ -45,6 +49,21 @@ fn main() -> ExitCode {
             let _ = writeln!(stderr, "{style}error{style:#}: {error:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Writes a command's output to standard output. A closed pipe (`argus ... | head`) is
+/// the reader's choice, not an error.
+pub fn print_out(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("cannot write to standard output")
+        }
+        _ => Ok(()),
     }
 }
 

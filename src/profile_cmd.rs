@@ -159,7 +159,22 @@ pub fn run(args: ProfileArgs) -> anyhow::Result<ExitCode> {
         format::write(&recording.profile, path, *format, &write_options)?;
         eprintln!("Wrote {} ({format}).", path.display());
     }
+    print_recommendations(&recording.profile);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the recording says to fix, after the files are written so a user sees both.
+fn print_recommendations(profile: &Profile) {
+    let fired = argus_profiler::advice::evaluate(profile);
+    if fired.is_empty() {
+        return;
+    }
+    let mut text = String::from("\nRecommendations:\n");
+    for advice in &fired {
+        text.push('\n');
+        text.push_str(&advice.to_string());
+    }
+    eprint!("{text}");
 }
 
 /// The runtime of a command just started: its own name decides when it says `python`
@@ -291,7 +306,7 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Reads a profile file, or every profile file in a folder merged into one.
-fn read_profile(path: &Path) -> anyhow::Result<Profile> {
+pub fn read_profile(path: &Path) -> anyhow::Result<Profile> {
     if path.is_dir() {
         let mut merged: Option<Profile> = None;
         let mut entries: Vec<PathBuf> = std::fs::read_dir(path)

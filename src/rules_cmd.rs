@@ -24,7 +24,7 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
         RulesFormat::Json => json(&metas)?,
         RulesFormat::Markdown => markdown(&metas),
     };
-    print!("{text}");
+    crate::print_out(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -155,9 +155,10 @@ fn explain(id: &str) -> anyhow::Result<ExitCode> {
         bail!("no rule with id `{id}`{hint}; `argus rules` lists them");
     };
     let m = rule.meta();
-    println!("{}: {}", m.id, m.title);
-    println!(
-        "language: {}  category: {}  severity: {}  precision: {}{}",
+    let text = format!(
+        "{}: {}\nlanguage: {}  category: {}  severity: {}  precision: {}{}\nfix: {}\n\n{}\n",
+        m.id,
+        m.title,
         m.scope.name(),
         m.category.name(),
         m.severity.name(),
@@ -167,9 +168,10 @@ fn explain(id: &str) -> anyhow::Result<ExitCode> {
         } else {
             format!("  {}", cwes(m))
         },
+        m.fix,
+        m.doc()
     );
-    println!("fix: {}\n", m.fix);
-    println!("{}", m.doc());
+    crate::print_out(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 

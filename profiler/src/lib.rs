@@ -19,9 +19,12 @@
 //! ```
 
 pub mod access;
+pub mod advice;
 pub mod format;
 pub mod jfr;
 pub mod model;
 pub mod record;
+pub mod report;
 pub mod sampler;
+pub mod store;
 pub mod view;

@@ -59,7 +59,7 @@ impl Frame {
 }
 
 /// The last two components of a path: enough to recognise a file, short enough to read.
-fn short_path(path: &str) -> &str {
+pub(crate) fn short_path(path: &str) -> &str {
     let mut cut = path.len();
     for _ in 0..2 {
         match path[..cut].rfind('/') {

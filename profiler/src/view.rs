@@ -53,7 +53,7 @@ pub struct View {
     /// Each thread's wall time split by state, busiest first.
     pub threads: Vec<ThreadRow>,
     /// The recommendations that fired, largest share first.
-    pub advice: Vec<serde_json::Value>,
+    pub advice: Vec<crate::advice::Advice>,
     /// The intervals of a directory of continuous profiles, when the view reads one.
     pub intervals: Option<Intervals>,
 }
@@ -170,7 +170,7 @@ impl View {
                 wall: hot(profile, None, Weight::Wall),
             },
             threads: threads(profile),
-            advice: Vec::new(),
+            advice: crate::advice::evaluate(profile),
             intervals: None,
         }
     }
@@ -201,7 +201,7 @@ impl View {
                 wall: hot(after, Some(before), Weight::Wall),
             },
             threads: threads(after),
-            advice: Vec::new(),
+            advice: crate::advice::evaluate(after),
             intervals: None,
         }
     }

@@ -21,7 +21,8 @@ use pprof::{Frames, ProfilerGuard, ProfilerGuardBuilder, UnresolvedReport};
 
 use crate::encode::{self, Interval};
 use crate::error::Error;
-use crate::store::{self, Store};
+use crate::layout;
+use crate::store::Store;
 
 /// The name of the agent's thread. Its samples are left out of the profiles.
 pub const AGENT_THREAD: &str = "argus-agent";
@@ -148,7 +149,7 @@ impl AgentBuilder {
             return Err(Error::KeepZero);
         }
         let service = match &self.service {
-            Some(name) if store::valid_service_name(name) => name.clone(),
+            Some(name) if layout::valid_service_name(name) => name.clone(),
             Some(name) => return Err(Error::InvalidServiceName { name: name.clone() }),
             None => default_service_name(),
         };
@@ -207,7 +208,7 @@ fn default_service_name() -> String {
             }
         })
         .collect();
-    if store::valid_service_name(&name) {
+    if layout::valid_service_name(&name) {
         name
     } else {
         "service".to_string()
@@ -462,6 +463,6 @@ mod tests {
 
     #[test]
     fn the_default_service_name_is_fit_for_a_file_name() {
-        assert!(store::valid_service_name(&default_service_name()));
+        assert!(layout::valid_service_name(&default_service_name()));
     }
 }

@@ -63,10 +63,23 @@
 //! - Frequencies above the kernel's tick rate are not reached; see
 //!   [`AgentBuilder::frequency`].
 
+//! # Features
+//!
+//! `agent` (on by default) is the profiler itself. Without it the crate is only
+//! [`layout`], the file names of a profile directory, for programs that read or write
+//! such directories without profiling themselves.
+
+#[cfg(feature = "agent")]
 mod agent;
+#[cfg(feature = "agent")]
 mod encode;
+#[cfg(feature = "agent")]
 mod error;
+pub mod layout;
+#[cfg(feature = "agent")]
 mod store;
 
+#[cfg(feature = "agent")]
 pub use agent::{AGENT_THREAD, Agent, AgentBuilder, MAX_FREQUENCY, MIN_INTERVAL};
+#[cfg(feature = "agent")]
 pub use error::Error;

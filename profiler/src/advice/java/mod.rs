@@ -1,0 +1,5 @@
+//! Recommendations over Java profiles (JFR stacks: `package.Class.method`).
+
+super::register_recommendations! {
+    pattern_compile::PATTERN_COMPILE,
+}
