@@ -10,7 +10,8 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use argus_profiler::format;
 use argus_profiler::model::Profile;
-use argus_profiler::view::{self, View, ViewOptions};
+use argus_profiler::store::{self, Interval, Listing};
+use argus_profiler::view::{self, Intervals, View, ViewOptions};
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -74,6 +75,46 @@ fn read_profile(path: &Path) -> anyhow::Result<Profile> {
 /// What the viewer shows: a fixed view, or the windows of a directory.
 enum Input {
     Fixed(View),
+    Directory {
+        dir: PathBuf,
+        intervals: Vec<Interval>,
+        /// The whole directory, merged.
+        whole: View,
+    },
+}
+
+/// The view of a directory's intervals that start at or after `from` and end at or
+/// before `until`, merged by the store.
+fn directory_view(
+    dir: &Path,
+    intervals: &[Interval],
+    from: u64,
+    until: u64,
+) -> anyhow::Result<View> {
+    let chosen: Vec<Interval> = intervals
+        .iter()
+        .filter(|i| i.start_unix_ns >= from && i.end_unix_ns() <= until)
+        .cloned()
+        .collect();
+    if chosen.is_empty() {
+        bail!("no interval of {} lies in the chosen range", dir.display());
+    }
+    let loaded = store::load_listing(
+        dir,
+        Listing {
+            intervals: chosen,
+            skipped: Vec::new(),
+        },
+        None,
+    )?;
+    let mut view = View::of(&loaded.profile, &source_name(dir), ViewOptions::default());
+    view.intervals = Some(Intervals {
+        starts_unix_ns: intervals.iter().map(|i| i.start_unix_ns).collect(),
+        ends_unix_ns: intervals.iter().map(Interval::end_unix_ns).collect(),
+        from_unix_ns: from,
+        until_unix_ns: until,
+    });
+    Ok(view)
 }
 
 impl Input {
@@ -84,7 +125,12 @@ impl Input {
                 if args.input.is_dir() || after.is_dir() {
                     bail!(
                         "a comparison takes two profile files; {} is a directory",
-                        if args.input.is_dir() { &args.input } else { after }.display()
+                        if args.input.is_dir() {
+                            &args.input
+                        } else {
+                            after
+                        }
+                        .display()
                     );
                 }
                 let before_profile = read_profile(&args.input)?;
@@ -96,6 +142,27 @@ impl Input {
                     &source_name(after),
                     options,
                 )))
+            }
+            None if args.input.is_dir() => {
+                let listing = store::list(&args.input)?;
+                for skipped in &listing.skipped {
+                    eprintln!("warning: skipped {skipped}");
+                }
+                let intervals = listing.intervals;
+                if intervals.is_empty() {
+                    return Err(store::StoreError::NoProfiles {
+                        dir: args.input.clone(),
+                    }
+                    .into());
+                }
+                let from = intervals.iter().map(|i| i.start_unix_ns).min().unwrap_or(0);
+                let until = store::anchor(&intervals);
+                let whole = directory_view(&args.input, &intervals, from, until)?;
+                Ok(Input::Directory {
+                    dir: args.input.clone(),
+                    intervals,
+                    whole,
+                })
             }
             None => {
                 let profile = read_profile(&args.input)?;
@@ -112,16 +179,20 @@ impl Input {
     fn initial(&self) -> &View {
         match self {
             Input::Fixed(view) => view,
+            Input::Directory { whole, .. } => whole,
         }
     }
 
     /// The view of the window `[from, until)` (nanoseconds since the Unix epoch).
-    fn window(&self, _from: u64, _until: u64) -> Result<View, String> {
+    fn window(&self, from: u64, until: u64) -> Result<View, String> {
         match self {
             Input::Fixed(_) => Err(
                 "this view shows one profile, not a directory of intervals; there is no time range to choose"
                     .to_string(),
             ),
+            Input::Directory { dir, intervals, .. } => {
+                directory_view(dir, intervals, from, until).map_err(|e| format!("{e:#}"))
+            }
         }
     }
 }

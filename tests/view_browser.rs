@@ -15,7 +15,7 @@ use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::{Browser, LaunchOptions, Tab};
 
 use common::{Project, repo, run};
-use viewing::{log_service, serve};
+use viewing::{redact_service, serve};
 
 /// The Chromium binary: $ARGUS_CHROMIUM, or the first browser on PATH.
 fn chromium() -> PathBuf {
@@ -110,20 +110,31 @@ fn check_rendered(tab: &Tab, url: &str) -> Vec<String> {
     wait_until(tab, "document.querySelectorAll('#advice > li').length > 0");
     let names = frame_names(tab);
     assert!(
-        names.iter().any(|n| n == "parse_line (python/log_service.py)"),
+        names
+            .iter()
+            .any(|n| n == "parse_line (python/redact_service.py)"),
         "parse_line is drawn: {names:?}"
     );
     let hot_rows = eval(tab, "document.querySelectorAll('#hot tbody tr').length");
-    assert!(hot_rows.as_u64().unwrap_or(0) > 5, "hot functions: {hot_rows}");
+    assert!(
+        hot_rows.as_u64().unwrap_or(0) > 5,
+        "hot functions: {hot_rows}"
+    );
     let thread_rows = eval(tab, "document.querySelectorAll('#threads tbody tr').length");
-    assert!(thread_rows.as_u64().unwrap_or(0) >= 2, "threads: {thread_rows}");
+    assert!(
+        thread_rows.as_u64().unwrap_or(0) >= 2,
+        "threads: {thread_rows}"
+    );
     names
 }
 
 /// Clicks the widest `name` frame and checks that it now spans the graph.
 fn click_to_zoom(tab: &Tab, name: &str) {
     let (before, full) = widest(tab, name);
-    assert!(before < full * 0.9, "{name} is {before} of {full} before the zoom");
+    assert!(
+        before < full * 0.9,
+        "{name} is {before} of {full} before the zoom"
+    );
     tab.evaluate(
         &format!(
             "(() => {{ const gs = Array.from(document.querySelectorAll('#flame g.frame'))\
@@ -148,11 +159,11 @@ fn click_to_zoom(tab: &Tab, name: &str) {
 
 #[test]
 fn served_page_draws_the_flamegraph_and_recommendations_and_zooms_on_click() {
-    let (_server, address) = serve(&[&log_service()]);
+    let (_server, address) = serve(&[&redact_service()]);
     let browser = browser();
     let tab = browser.new_tab().expect("a tab");
     check_rendered(&tab, &format!("http://{address}/"));
-    click_to_zoom(&tab, "parse_line (python/log_service.py)");
+    click_to_zoom(&tab, "parse_line (python/redact_service.py)");
 
     // The weight switch redraws the other tree.
     tab.find_element("input[name=weight][value=wall]")
@@ -165,7 +176,10 @@ fn served_page_draws_the_flamegraph_and_recommendations_and_zooms_on_click() {
     );
 
     // A recommendation's button shows its frames in the flamegraph.
-    let advice = eval(&tab, "document.querySelectorAll('#advice li.advice').length");
+    let advice = eval(
+        &tab,
+        "document.querySelectorAll('#advice li.advice').length",
+    );
     if advice.as_u64().unwrap_or(0) > 0 {
         tab.find_element("#advice li.advice button.show-frames")
             .expect("a recommendation links to its frames")
@@ -200,12 +214,12 @@ fn exported_page_renders_from_a_file_without_a_server() {
             "view",
             "--export",
             out.to_str().expect("utf-8 path"),
-            log_service().to_str().expect("utf-8 path"),
+            redact_service().to_str().expect("utf-8 path"),
         ],
     );
     assert_eq!(result.code, 0, "{}", result.stderr);
     let browser = browser();
     let tab = browser.new_tab().expect("a tab");
     check_rendered(&tab, &format!("file://{}", out.display()));
-    click_to_zoom(&tab, "aggregate (python/log_service.py)");
+    click_to_zoom(&tab, "render (python/redact_service.py)");
 }

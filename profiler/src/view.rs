@@ -140,9 +140,10 @@ pub struct ThreadRow {
 pub struct Intervals {
     /// Each interval's start, in nanoseconds since the Unix epoch, oldest first.
     pub starts_unix_ns: Vec<u64>,
-    /// The end of the newest interval, when known.
-    pub end_unix_ns: Option<u64>,
-    /// The window the view shows: `[from, until)`.
+    /// Each interval's end, in the same order.
+    pub ends_unix_ns: Vec<u64>,
+    /// The window the view shows: the intervals that start at or after `from` and end
+    /// at or before `until`.
     pub from_unix_ns: u64,
     pub until_unix_ns: u64,
 }
@@ -319,11 +320,7 @@ impl Trie {
 
     fn child(&mut self, parent: usize, label: usize) -> usize {
         let depth = self.nodes.get(parent).map_or(0, |p| p.depth + 1);
-        if let Some(&child) = self
-            .nodes
-            .get(parent)
-            .and_then(|p| p.children.get(&label))
-        {
+        if let Some(&child) = self.nodes.get(parent).and_then(|p| p.children.get(&label)) {
             return child;
         }
         let child = self.nodes.len();
@@ -518,7 +515,8 @@ pub fn page(view: &View, live: bool) -> String {
 /// Replaces each `{{name}}` of `template` in one pass, so an inserted value is never
 /// searched for placeholders itself.
 fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(template.len() + values.iter().map(|v| v.1.len()).sum::<usize>());
+    let mut out =
+        String::with_capacity(template.len() + values.iter().map(|v| v.1.len()).sum::<usize>());
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
         let (before, after) = rest.split_at(start);
@@ -555,14 +553,7 @@ mod tests {
     use super::*;
     use crate::model::{Frame, FrameKind, RawSample};
 
-    fn sample(
-        p: &mut Profile,
-        tid: u64,
-        frames: &[&str],
-        state: ThreadState,
-        cpu: u64,
-        wall: u64,
-    ) {
+    fn sample(p: &mut Profile, tid: u64, frames: &[&str], state: ThreadState, cpu: u64, wall: u64) {
         p.add_raw(&RawSample {
             pid: 1,
             tid,
@@ -614,11 +605,28 @@ mod tests {
     #[test]
     fn frames_narrower_than_the_floor_are_dropped_and_counted() {
         let mut p = Profile::default();
-        sample(&mut p, 1, &["main", "big"], ThreadState::Running, 9_990, 9_990);
-        sample(&mut p, 1, &["main", "tiny", "deeper"], ThreadState::Running, 4, 4);
+        sample(
+            &mut p,
+            1,
+            &["main", "big"],
+            ThreadState::Running,
+            9_990,
+            9_990,
+        );
+        sample(
+            &mut p,
+            1,
+            &["main", "tiny", "deeper"],
+            ThreadState::Running,
+            4,
+            4,
+        );
         let view = View::of(&p, "p", ViewOptions::default());
         let main = child(&view.flame.cpu, "main");
-        assert_eq!(main.v, 9_994, "a parent keeps the weight of dropped children");
+        assert_eq!(
+            main.v, 9_994,
+            "a parent keeps the weight of dropped children"
+        );
         assert_eq!(main.c.len(), 1);
         assert_eq!(view.pruning.dropped_cpu, 2);
     }
@@ -628,7 +636,14 @@ mod tests {
         let mut p = Profile::default();
         for (i, name) in ["a", "b", "c", "d", "e"].iter().enumerate() {
             let w = 100 * (i as u64 + 1);
-            sample(&mut p, 1, &["main", name, "leaf"], ThreadState::Running, w, w);
+            sample(
+                &mut p,
+                1,
+                &["main", name, "leaf"],
+                ThreadState::Running,
+                w,
+                w,
+            );
         }
         let options = ViewOptions {
             min_share: 0.0,
@@ -646,12 +661,40 @@ mod tests {
     #[test]
     fn comparison_scales_before_to_after_and_reports_the_change() {
         let mut before = Profile::default();
-        sample(&mut before, 1, &["main", "parse"], ThreadState::Running, 100, 100);
-        sample(&mut before, 1, &["main", "render"], ThreadState::Running, 100, 100);
+        sample(
+            &mut before,
+            1,
+            &["main", "parse"],
+            ThreadState::Running,
+            100,
+            100,
+        );
+        sample(
+            &mut before,
+            1,
+            &["main", "render"],
+            ThreadState::Running,
+            100,
+            100,
+        );
         // After is a recording half as long where parse takes three quarters.
         let mut after = Profile::default();
-        sample(&mut after, 1, &["main", "parse"], ThreadState::Running, 75, 75);
-        sample(&mut after, 1, &["main", "render"], ThreadState::Running, 25, 25);
+        sample(
+            &mut after,
+            1,
+            &["main", "parse"],
+            ThreadState::Running,
+            75,
+            75,
+        );
+        sample(
+            &mut after,
+            1,
+            &["main", "render"],
+            ThreadState::Running,
+            25,
+            25,
+        );
         let view = View::diff(&before, "before", &after, "after", ViewOptions::default());
         let main = child(&view.flame.cpu, "main");
         assert_eq!(main.d, Some(0), "same total after scaling");
@@ -700,7 +743,14 @@ mod tests {
     #[test]
     fn page_embeds_the_view_and_loads_nothing_from_the_network() {
         let mut p = service();
-        sample(&mut p, 1, &["main", "</script><b>"], ThreadState::Running, 50, 50);
+        sample(
+            &mut p,
+            1,
+            &["main", "</script><b>"],
+            ThreadState::Running,
+            50,
+            50,
+        );
         let html = page(&View::of(&p, "svc.pb.gz", ViewOptions::default()), false);
         assert!(html.contains(r#""n":"parse""#));
         assert!(html.contains("const ARGUS_LIVE = false;"));

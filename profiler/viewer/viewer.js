@@ -232,8 +232,11 @@ function renderThreads() {
   table.tHead.textContent = "";
   table.tHead.append(el("tr", {},
     el("th", {}, "Thread"),
-    el("th", {}, ...STATES.flatMap((s) => [el("span", { class: "key s-" + s }), s])),
+    el("th", {}, "By state"),
     el("th", {}, "Wall")));
+  const legend = $("thread-legend");
+  legend.textContent = "";
+  legend.append(...STATES.flatMap((s) => [el("span", { class: "key s-" + s }), s + " "]));
   const body = table.tBodies[0];
   body.textContent = "";
   const rows = state.view.threads.slice(0, 30);
@@ -259,10 +262,8 @@ function renderRange() {
   const until = $("range-until");
   from.textContent = "";
   until.textContent = "";
-  const ends = iv.starts_unix_ns.slice(1);
-  if (iv.end_unix_ns) ends.push(iv.end_unix_ns);
   for (const s of iv.starts_unix_ns) from.append(el("option", { value: s }, when(s)));
-  for (const e of ends) until.append(el("option", { value: e }, when(e)));
+  for (const e of iv.ends_unix_ns) until.append(el("option", { value: e }, when(e)));
   from.value = String(iv.from_unix_ns);
   until.value = String(iv.until_unix_ns);
   if (!until.value && until.options.length) until.selectedIndex = until.options.length - 1;

@@ -11,14 +11,14 @@ use std::process::Stdio;
 use crate::common::profiling::Guard;
 use crate::common::{argus, repo};
 
-/// A real recording of fixtures/workloads/python/log_service.py.
-pub fn log_service() -> PathBuf {
-    repo().join("fixtures/profiles/python/log_service.pb.gz")
+/// A real recording of fixtures/profiles/python/redact_service.py.
+pub fn redact_service() -> PathBuf {
+    repo().join("fixtures/profiles/python/redact_service.pb.gz")
 }
 
 /// The same service recorded again, for comparisons.
-pub fn log_service_again() -> PathBuf {
-    repo().join("fixtures/profiles/python/log_service-2.pb.gz")
+pub fn redact_service_again() -> PathBuf {
+    repo().join("fixtures/profiles/python/redact_service-2.pb.gz")
 }
 
 /// The JSON view model embedded in a page.
@@ -81,4 +81,3 @@ pub fn serve(args: &[&Path]) -> (Guard, String) {
         .to_string();
     (guard, address)
 }
-
