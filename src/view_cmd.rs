@@ -230,12 +230,12 @@ fn serve(input: Input, port: u16, open: bool) -> anyhow::Result<ExitCode> {
                 format!("cannot listen on {address}; choose another --port, or leave it out for any free port")
             })?;
         let url = format!("http://{}/", listener.local_addr()?);
-        {
-            let mut stdout = std::io::stdout().lock();
-            writeln!(stdout, "Serving the profile viewer at {url}")?;
-            writeln!(stdout, "Press Ctrl-C to stop.")?;
-            stdout.flush()?;
-        }
+        // Whoever started the viewer may stop reading its output; it serves on.
+        let _ = writeln!(
+            std::io::stdout().lock(),
+            "Serving the profile viewer at {url}\nPress Ctrl-C to stop."
+        )
+        .and_then(|()| std::io::stdout().flush());
         if open {
             open_browser(&url);
         }

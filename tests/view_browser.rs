@@ -5,6 +5,13 @@
 //! `ARGUS_UPDATE_SCREENSHOTS=1` also writes the screenshot the README shows,
 //! docs/images/viewer.png.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
 mod common;
 mod viewing;
 
@@ -94,8 +101,7 @@ fn widest(tab: &Tab, name: &str) -> (f64, f64) {
               Number(document.querySelector('#flame svg').getAttribute('width'))]"
         ),
     );
-    let pair: (f64, f64) = serde_json::from_value(widths).expect("two numbers");
-    pair
+    serde_json::from_value(widths).expect("two numbers")
 }
 
 /// Loads the page and checks that the flamegraph and recommendations render.

@@ -1,6 +1,13 @@
 //! `argus view` end to end without a browser: the exported page, the loopback server and
 //! its view-model endpoint, and the errors bad inputs get.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
 mod common;
 mod viewing;
 
@@ -8,7 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use common::{Project, repo, run};
-use viewing::{embedded_view, get, redact_service, redact_service_again, serve};
+use viewing::{embedded_view, get, parse_view, redact_service, redact_service_again, root, serve};
 
 #[test]
 fn export_writes_one_self_contained_page_with_the_view_model() {
@@ -29,7 +36,7 @@ fn export_writes_one_self_contained_page_with_the_view_model() {
         assert!(!html.contains(external), "the page loads {external}");
     }
     assert!(html.contains("const ARGUS_LIVE = false;"));
-    let view = embedded_view(&html);
+    let (view, flame) = parse_view(&embedded_view(&html));
     assert_eq!(view["meta"]["runtime"], "python");
     assert!(view["meta"]["samples"].as_u64().unwrap_or(0) > 100);
     let hot = view["hot"]["cpu"]
@@ -43,7 +50,7 @@ fn export_writes_one_self_contained_page_with_the_view_model() {
         "parse_line is among the hot functions: {hot:?}"
     );
     assert!(
-        html.contains(r#""n":"main (python/redact_service.py)""#),
+        flame.contains(r#""n":"main (python/redact_service.py)""#),
         "the call tree names the workload's frames"
     );
 }
@@ -63,13 +70,14 @@ fn comparison_page_carries_before_and_the_change_of_each_frame() {
         ],
     );
     assert_eq!(result.code, 0, "{}", result.stderr);
-    let view = embedded_view(&std::fs::read_to_string(&out).expect("written"));
+    let (view, flame) = parse_view(&embedded_view(
+        &std::fs::read_to_string(&out).expect("written"),
+    ));
     assert_eq!(view["before"]["source"], "redact_service.pb.gz");
     assert_eq!(view["meta"]["source"], "redact_service-2.pb.gz");
     // Before is scaled to after's total, so the root's change is rounding only.
-    let root = &view["flame"]["cpu"];
-    let change = root["d"].as_i64().expect("the root has a change value");
-    let total = root["v"].as_i64().expect("the root has a value");
+    let (total, change) = root(&flame, "cpu");
+    let change = change.expect("the root has a change value");
     assert!(
         change.abs() * 1000 < total,
         "root change {change} of {total}"
@@ -89,9 +97,9 @@ fn serves_the_page_and_the_view_model_on_loopback() {
     assert!(page.contains("const ARGUS_LIVE = true;"));
     let (status, body) = get(&address, "/api/view");
     assert_eq!(status, 200);
-    let view: serde_json::Value = serde_json::from_str(&body).expect("the view is JSON");
+    let (view, _) = parse_view(&body);
     assert_eq!(view["meta"]["source"], "redact_service.pb.gz");
-    assert_eq!(view, embedded_view(&page), "the page embeds the same view");
+    assert_eq!(body, embedded_view(&page), "the page embeds the same view");
     let (status, body) = get(&address, "/api/view?from=1&until=2");
     assert_eq!(status, 400, "a single profile has no time range");
     assert!(body.contains("not a directory"), "{body}");
@@ -191,7 +199,9 @@ fn a_directory_is_exported_whole_with_its_intervals() {
         ],
     );
     assert_eq!(result.code, 0, "{}", result.stderr);
-    let view = embedded_view(&std::fs::read_to_string(&out).expect("written"));
+    let (view, _) = parse_view(&embedded_view(
+        &std::fs::read_to_string(&out).expect("written"),
+    ));
     let one = argus_profiler::format::read(&redact_service())
         .expect("the fixture reads")
         .sample_count();
@@ -217,7 +227,7 @@ fn a_served_directory_answers_for_a_chosen_time_range() {
         &format!("/api/view?from={}&until={}", starts[1], starts[1] + minute),
     );
     assert_eq!(status, 200, "{body}");
-    let view: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let (view, _) = parse_view(&body);
     assert_eq!(view["meta"]["samples"].as_u64(), Some(one), "one interval");
     assert_eq!(view["intervals"]["from_unix_ns"].as_u64(), Some(starts[1]));
     let (status, body) = get(

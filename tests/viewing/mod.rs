@@ -21,15 +21,47 @@ pub fn redact_service_again() -> PathBuf {
     repo().join("fixtures/profiles/python/redact_service-2.pb.gz")
 }
 
-/// The JSON view model embedded in a page.
-pub fn embedded_view(html: &str) -> serde_json::Value {
+/// The JSON text of the view model embedded in a page.
+pub fn embedded_view(html: &str) -> String {
     let start = html
         .find(r#"<script type="application/json" id="view-data">"#)
         .expect("the page has a view-data element");
     let rest = &html[start..];
     let open = rest.find('>').expect("element opens") + 1;
     let close = rest.find("</script>").expect("element closes");
-    serde_json::from_str(&rest[open..close].replace("<\\/", "</")).expect("the view is JSON")
+    rest[open..close].replace("<\\/", "</")
+}
+
+/// The view model without its call trees, which nest deeper than serde_json's recursion
+/// limit, and the trees' JSON text.
+pub fn parse_view(json: &str) -> (serde_json::Value, String) {
+    let start = json.find(r#""flame":"#).expect("a flame key");
+    let end = json.find(r#","pruning":"#).expect("a pruning key");
+    let flame = json[start + r#""flame":"#.len()..end].to_string();
+    let rest = format!("{}\"flame\":null{}", &json[..start], &json[end..]);
+    (
+        serde_json::from_str(&rest).expect("the view is JSON"),
+        flame,
+    )
+}
+
+/// The value and change of a tree's root, read from the trees' JSON text.
+pub fn root(flame: &str, weight: &str) -> (i64, Option<i64>) {
+    let key = format!(r#""{weight}":{{"n":"all","v":"#);
+    let at = flame.find(&key).expect("the tree's root") + key.len();
+    let number = |text: &str| -> i64 {
+        let end = text
+            .find(|c: char| c != '-' && !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        text[..end].parse().expect("a number")
+    };
+    let value = number(&flame[at..]);
+    let after = &flame[at..];
+    let change = after
+        .find(r#""d":"#)
+        .filter(|&d| !after[..d].contains('{'))
+        .map(|d| number(&after[d + 4..]));
+    (value, change)
 }
 
 /// Sends one GET over HTTP/1.1 and returns the status code and body.
@@ -66,10 +98,13 @@ pub fn serve(args: &[&Path]) -> (Guard, String) {
         .expect("argus view starts");
     let stdout = child.stdout.take().expect("stdout is piped");
     let guard = Guard(child);
+    let mut reader = BufReader::new(stdout);
     let mut line = String::new();
-    BufReader::new(stdout)
+    reader
         .read_line(&mut line)
         .expect("argus view prints its URL");
+    // Keep reading, so the server's later output never meets a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let url = line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
