@@ -181,21 +181,34 @@ fn served_page_draws_the_flamegraph_and_recommendations_and_zooms_on_click() {
         "document.querySelector('#hot-weight').textContent.includes('wall')",
     );
 
-    // A recommendation's button shows its frames in the flamegraph.
+    // A recommendation's button shows its frames in the flamegraph; the README's
+    // screenshot is this, drawn as an icicle so the frames are near the top.
+    tab.find_element("input[name=weight][value=cpu]")
+        .expect("the weight switch")
+        .click()
+        .expect("switch back to CPU time");
+    tab.find_element("#icicle")
+        .expect("the icicle toggle")
+        .click()
+        .expect("draw an icicle");
     let advice = eval(
         &tab,
         "document.querySelectorAll('#advice li.advice').length",
     );
-    if advice.as_u64().unwrap_or(0) > 0 {
-        tab.find_element("#advice li.advice button.show-frames")
-            .expect("a recommendation links to its frames")
-            .click()
-            .expect("click the link");
-        wait_until(
-            &tab,
-            "document.querySelectorAll('#flame g.frame rect[fill=\"#E600E6\"]').length > 0",
-        );
-    }
+    assert!(
+        advice.as_u64().unwrap_or(0) > 0,
+        "py-regex-compile-hot fires on the fixture: {advice}"
+    );
+    tab.find_element("#advice li.advice button.show-frames")
+        .expect("a recommendation links to its frames")
+        .click()
+        .expect("click the link");
+    wait_until(
+        &tab,
+        "document.querySelectorAll('#flame g.frame rect[fill=\"#E600E6\"]').length > 0",
+    );
+    tab.evaluate("window.scrollTo(0, 0)", false)
+        .expect("scroll to the top");
     std::thread::sleep(Duration::from_millis(800));
     let png = tab
         .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
