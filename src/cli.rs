@@ -31,6 +31,7 @@ pub enum Command {
     /// Examples:
     ///   argus profile --pid 4242 --duration 30s -o cpu.svg
     ///   argus profile --mode wall -o latency.pb.gz -- python3 app.py
+    ///   argus profile --pid 4242 --continuous --interval 60s --out-dir /var/lib/argus/api
     ///   argus profile doctor --pid 4242
     #[command(verbatim_doc_comment)]
     Profile(Box<ProfileArgs>),
@@ -193,9 +194,59 @@ pub struct ProfileArgs {
     #[arg(long)]
     pub top: bool,
 
+    #[command(flatten)]
+    pub continuous: ContinuousArgs,
+
     /// The command to start and profile, after `--`.
     #[arg(last = true, value_name = "COMMAND")]
     pub command_line: Vec<String>,
+}
+
+/// Continuous profiling: one profile file per interval, kept in a directory.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Continuous profiling")]
+pub struct ContinuousArgs {
+    /// Record until stopped, writing one profile per interval into --out-dir
+    /// (`<service>-<UTC start>-<pid>.pb.gz`), which `argus report DIR` and `argus view DIR` read.
+    #[arg(long)]
+    pub continuous: bool,
+
+    /// How long each interval lasts, e.g. 60s, 10m.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_or_zero, default_value = "60s")]
+    pub interval: std::time::Duration,
+
+    /// The directory of interval files (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+
+    /// Delete intervals that started longer ago than this, e.g. 24h, 7d.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_or_zero, default_value = "24h")]
+    pub keep_for: std::time::Duration,
+
+    /// Keep the service's intervals under this total size, deleting the oldest first,
+    /// e.g. 1GiB, 500MB.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB")]
+    pub max_size: String,
+
+    /// The service name in the file names [default: the process's name].
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+
+    /// Lower the sampling rate while Argus itself would use more than this percentage
+    /// of one CPU, and raise it back when there is room.
+    #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
+    pub max_overhead: f64,
+
+    /// Also send each interval as pprof to a Pyroscope-compatible server, e.g.
+    /// http://pyroscope:4040 (POST URL/ingest). Intervals the server does not take wait in
+    /// DIR/.push-backlog and are sent, oldest first, when it is back.
+    #[arg(long, value_name = "URL")]
+    pub push: Option<String>,
+
+    /// The most intervals waiting to be pushed; past it the oldest are dropped from the
+    /// backlog (and reported; the files themselves stay in DIR).
+    #[arg(long, value_name = "N", default_value_t = 1440)]
+    pub push_backlog: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -336,6 +387,17 @@ pub struct ReportArgs {
     /// Which time ranks the hot functions [default: what the profile was recorded for].
     #[arg(long, value_enum)]
     pub weight: Option<ModeArg>,
+    /// Of a profile directory, only the intervals of this last span, e.g. 1h, 30m,
+    /// measured back from the end of the newest interval.
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+    /// Compare two spans of a profile directory and name the functions whose share of the
+    /// time grew most from the earlier to the later, e.g. --compare 'last 1h' 'previous 1h'.
+    #[arg(long, num_args = 2, value_names = ["WINDOW", "WINDOW"], conflicts_with = "since")]
+    pub compare: Option<Vec<String>>,
+    /// How many functions --compare lists.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
 }
 
 #[derive(Args, Debug)]
@@ -383,6 +445,17 @@ pub enum ProfileFormat {
     Folded,
     Pprof,
     Speedscope,
+}
+
+/// Like [`parse_duration`], but lets zero through so that the command can say why it
+/// is refused for the setting at hand.
+fn parse_duration_or_zero(text: &str) -> Result<std::time::Duration, String> {
+    if matches!(text.trim().parse::<f64>(), Ok(n) if n == 0.0) {
+        return Ok(std::time::Duration::ZERO);
+    }
+    humantime::parse_duration(text)
+        .or_else(|_| parse_duration(text))
+        .map_err(|_| format!("`{text}` is not a duration like 60s, 10m or 24h"))
 }
 
 /// `30s`, `2m`, `500ms`, `1h`, or a plain number of seconds.

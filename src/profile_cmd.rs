@@ -1,6 +1,9 @@
 //! `argus profile`, `argus flamegraph` and `argus diff`: recording a process and turning
 //! profiles into files people and tools can open.
 
+mod continuous;
+mod push;
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -52,6 +55,7 @@ pub fn run(args: ProfileArgs) -> anyhow::Result<ExitCode> {
     if let Some(ProfileCommand::Doctor { pid }) = args.command {
         return crate::doctor::run(pid);
     }
+    let continuous = continuous::Settings::from_args(&args.continuous, &args.output, args.top)?;
     let formats: Vec<(PathBuf, Format)> = args
         .output
         .iter()
@@ -90,6 +94,9 @@ pub fn run(args: ProfileArgs) -> anyhow::Result<ExitCode> {
         RuntimeArg::Java => Runtime::Java,
         RuntimeArg::Native => Runtime::Native,
     };
+    if continuous.is_some() {
+        continuous::check_runtime(runtime, pid)?;
+    }
     let options = SamplerOptions {
         rate_hz: args.rate,
         mode: args.mode.into(),
@@ -110,6 +117,28 @@ pub fn run(args: ProfileArgs) -> anyhow::Result<ExitCode> {
         target: Some(target.clone()),
         ..Meta::default()
     };
+    if let Some(settings) = continuous {
+        let (recording, intervals) = continuous::run(settings, sampler, meta, pid, &control)?;
+        let status = match (&mut child, recording.ending) {
+            (Some(child), Ending::TargetExited) => {
+                child.wait().ok().map(|s| s.code().unwrap_or(-1))
+            }
+            _ => None,
+        };
+        eprintln!(
+            "Recorded {intervals} interval{} ({} samples) in {:.1} s ({} late, {} failed); ended because {}.",
+            if intervals == 1 { "" } else { "s" },
+            recording.stats.samples,
+            recording.elapsed.as_secs_f64(),
+            recording.stats.late,
+            recording.stats.failed,
+            why_ended(&recording, status)
+        );
+        if let Some(error) = &recording.error {
+            eprintln!("warning: sampling stopped early: {error}; every interval so far is written");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let interactive = std::io::stderr().is_terminal();
     eprintln!(
         "Recording {} {} of {} ({}) at {} Hz{}. Press Ctrl-C to stop.",
@@ -243,15 +272,19 @@ fn print_top(tick: &Tick<'_>, weight: Weight, interactive: bool) {
     let _ = stdout.flush();
 }
 
-fn report_recording(recording: &Recording, status: Option<i32>) {
-    let why = match recording.ending {
+fn why_ended(recording: &Recording, status: Option<i32>) -> String {
+    match recording.ending {
         Ending::DurationReached => "the duration was reached".to_string(),
         Ending::Stopped => "it was stopped".to_string(),
         Ending::TargetExited => match status {
             Some(code) => format!("the program exited with status {code}"),
             None => "the process exited".to_string(),
         },
-    };
+    }
+}
+
+fn report_recording(recording: &Recording, status: Option<i32>) {
+    let why = why_ended(recording, status);
     eprintln!(
         "Recorded {} samples in {:.1} s ({} late, {} failed); ended because {why}.",
         recording.profile.sample_count(),

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use argus_profiler::advice::{self, DOC_HEADINGS, Recommendation};
+use argus_profiler::model::ThreadState;
 use argus_reviewer::closest;
 use serde::Serialize;
 
@@ -42,7 +43,8 @@ fn states(rec: &Recommendation) -> String {
 
 /// `cpu ≥ 5%`, `wall (sleeping) ≥ 30%`.
 fn trigger(rec: &Recommendation) -> String {
-    let states = if rec.states == [argus_profiler::model::ThreadState::Running] {
+    let every = ThreadState::ALL.iter().all(|s| rec.states.contains(s));
+    let states = if rec.states == [ThreadState::Running] || every {
         String::new()
     } else {
         format!(" ({})", states(rec))

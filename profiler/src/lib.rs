@@ -20,6 +20,7 @@
 
 pub mod access;
 pub mod advice;
+pub mod compare;
 pub mod format;
 pub mod jfr;
 pub mod model;

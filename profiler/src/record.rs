@@ -45,17 +45,58 @@ pub fn record(
     meta: Meta,
     duration: Option<Duration>,
     control: &Control,
-    mut on_tick: impl FnMut(Tick<'_>),
+    on_tick: impl FnMut(Tick<'_>),
 ) -> Result<Recording, SamplerError> {
-    let started = Instant::now();
-    let start_unix_ns = std::time::SystemTime::now()
+    run(sampler, meta, duration, None, control, on_tick, |_| {})
+}
+
+/// Records like [`record`] with one sampler attached throughout, but cuts the profile
+/// every `every`: each finished interval goes to `on_interval`, with its own
+/// `start_unix_ns` and duration. The interval in progress when the recording ends is
+/// the returned [`Recording::profile`]. A sampler error after an interval was handed
+/// over is kept in [`Recording::error`], never returned as a failure.
+pub fn record_intervals(
+    sampler: Box<dyn Sampler>,
+    meta: Meta,
+    every: Duration,
+    control: &Control,
+    on_tick: impl FnMut(Tick<'_>),
+    on_interval: impl FnMut(Profile),
+) -> Result<Recording, SamplerError> {
+    run(
+        sampler,
+        meta,
+        None,
+        Some(every),
+        control,
+        on_tick,
+        on_interval,
+    )
+}
+
+fn unix_now_ns() -> Option<u64> {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .ok()
-        .and_then(|d| u64::try_from(d.as_nanos()).ok());
+        .and_then(|d| u64::try_from(d.as_nanos()).ok())
+}
+
+fn run(
+    sampler: Box<dyn Sampler>,
+    meta: Meta,
+    duration: Option<Duration>,
+    every: Option<Duration>,
+    control: &Control,
+    mut on_tick: impl FnMut(Tick<'_>),
+    mut on_interval: impl FnMut(Profile),
+) -> Result<Recording, SamplerError> {
+    let started = Instant::now();
+    let mut interval_started = started;
     let mut profile = Profile::new(Meta {
-        start_unix_ns,
-        ..meta
+        start_unix_ns: unix_now_ns(),
+        ..meta.clone()
     });
+    let mut handed_over = false;
     let (tx, rx) = mpsc::channel();
     let sampler_control = control.clone();
     let worker = std::thread::Builder::new()
@@ -85,6 +126,22 @@ pub fn record(
             duration_reached = true;
             control.stop();
         }
+        // Batches in flight at the cut land in the next interval: no sample is lost
+        // or counted twice, and an interval is at most one batch (~100 ms) off.
+        if let Some(every) = every
+            && interval_started.elapsed() >= every
+            && !control.should_stop()
+        {
+            let next = Profile::new(Meta {
+                start_unix_ns: unix_now_ns(),
+                ..meta.clone()
+            });
+            let mut finished = std::mem::replace(&mut profile, next);
+            finished.meta.duration = Some(interval_started.elapsed());
+            interval_started = Instant::now();
+            handed_over = true;
+            on_interval(finished);
+        }
         if last_tick.elapsed() >= TICK {
             last_tick = Instant::now();
             on_tick(Tick {
@@ -106,11 +163,13 @@ pub fn record(
     };
     let error = match outcome {
         Ok(()) => None,
-        Err(error) if profile.samples().is_empty() && !control.should_stop() => return Err(error),
+        Err(error) if profile.samples().is_empty() && !handed_over && !control.should_stop() => {
+            return Err(error);
+        }
         Err(error) => Some(error),
     };
     let elapsed = started.elapsed();
-    profile.meta.duration = Some(elapsed);
+    profile.meta.duration = Some(interval_started.elapsed());
     let ending = if duration_reached {
         Ending::DurationReached
     } else if control.stop_requested() && !control.has_exited() {
@@ -165,6 +224,10 @@ mod tests {
                 if tx.send(vec![sample]).is_err() {
                     break;
                 }
+                control
+                    .stats
+                    .samples
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 sent += 1;
                 std::thread::sleep(Duration::from_millis(1));
             }
@@ -217,6 +280,56 @@ mod tests {
             |_| {},
         );
         assert!(result.is_err());
+    }
+
+    #[test]
+    fn intervals_are_cut_from_one_sampler_without_losing_a_sample() {
+        let control = Control::default();
+        let stopper = control.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(1100));
+            stopper.stop();
+        });
+        let mut intervals: Vec<Profile> = Vec::new();
+        let recording = record_intervals(
+            Box::new(Fake { limit: None }),
+            Meta::default(),
+            Duration::from_millis(300),
+            &control,
+            |_| {},
+            |p| intervals.push(p),
+        )
+        .unwrap();
+        assert_eq!(recording.ending, Ending::Stopped);
+        assert!(intervals.len() >= 3, "{} intervals", intervals.len());
+        let counted: u64 = intervals.iter().map(Profile::sample_count).sum::<u64>()
+            + recording.profile.sample_count();
+        assert_eq!(counted, control.stats.snapshot().samples);
+        for pair in intervals.windows(2) {
+            let (a, b) = (&pair[0].meta, &pair[1].meta);
+            let a_end = a.start_unix_ns.unwrap() + a.duration.unwrap().as_nanos() as u64;
+            let gap = b.start_unix_ns.unwrap().abs_diff(a_end);
+            assert!(gap < 5_000_000, "intervals follow each other: gap {gap} ns");
+            assert!(a.duration.unwrap() >= Duration::from_millis(300));
+            assert!(pair[0].sample_count() > 50);
+        }
+    }
+
+    #[test]
+    fn a_sampler_error_after_an_interval_was_written_is_kept_not_returned() {
+        let control = Control::default();
+        let mut intervals = 0;
+        let recording = record_intervals(
+            Box::new(Fake { limit: Some(400) }),
+            Meta::default(),
+            Duration::from_millis(100),
+            &control,
+            |_| {},
+            |_| intervals += 1,
+        )
+        .unwrap();
+        assert!(intervals >= 1);
+        assert!(recording.error.is_some());
     }
 
     #[test]

@@ -145,6 +145,15 @@ pub fn list(dir: &Path) -> Result<Listing, StoreError> {
     Ok(listing)
 }
 
+/// One profile file's place in time, read from its header (and name).
+pub fn interval(path: &Path) -> Result<Interval, StoreError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    read_interval(path, &name)
+}
+
 fn read_interval(path: &Path, name: &str) -> Result<Interval, StoreError> {
     let unreadable = |message: String| StoreError::Unreadable {
         path: path.to_path_buf(),

@@ -37,6 +37,12 @@ pub struct Recommendation {
     pub frames: &'static [&'static str],
     /// Regular expressions over frame labels; a stack holding any of them is not counted.
     pub unless: &'static [&'static str],
+    /// Regular expressions over frame labels; a stack is not counted when the frame that
+    /// calls the entry frame (with no `frames`, the leaf's caller) matches any of them:
+    /// an import run from a module body at start-up, a sleep in a thread's own loop. An
+    /// entry at the root of its stack has no caller and is tested as the empty label, so
+    /// `^$` leaves out code run directly as a thread's entry.
+    pub unless_called_from: &'static [&'static str],
     /// The weight it reads.
     pub weight: Weight,
     /// The thread states it counts.
@@ -69,7 +75,12 @@ impl Recommendation {
                 continue;
             }
             if inside {
-                out.push(line);
+                // Rust examples are kept out of the doctests; readers need not see how.
+                out.push(if line == "```rust,ignore" {
+                    "```rust"
+                } else {
+                    line
+                });
             }
         }
         out.join("\n").trim().to_string()
@@ -92,6 +103,7 @@ macro_rules! declare_recommendation {
             runtimes: [$($runtime:ident),* $(,)?],
             frames: [$($frame:literal),* $(,)?],
             $(unless: [$($unless:literal),* $(,)?],)?
+            $(unless_called_from: [$($called:literal),* $(,)?],)?
             weight: $weight:ident,
             states: [$($state:ident),* $(,)?],
             threshold: $threshold:literal,
@@ -107,6 +119,7 @@ macro_rules! declare_recommendation {
             runtimes: &[$($crate::model::Runtime::$runtime),*],
             frames: &[$($frame),*],
             unless: &[$($($unless),*)?],
+            unless_called_from: &[$($($called),*)?],
             weight: $crate::model::Weight::$weight,
             states: &[$($crate::model::ThreadState::$state),*],
             threshold: $threshold,
@@ -149,6 +162,7 @@ struct Compiled {
     rec: &'static Recommendation,
     frames: Vec<Regex>,
     unless: Vec<Regex>,
+    unless_called_from: Vec<Regex>,
 }
 
 /// A pattern that does not compile, named with its recommendation.
@@ -178,6 +192,7 @@ fn compile(rec: &'static Recommendation) -> Result<Compiled, PatternError> {
         rec,
         frames: all(rec.frames)?,
         unless: all(rec.unless)?,
+        unless_called_from: all(rec.unless_called_from)?,
     })
 }
 
@@ -307,6 +322,15 @@ fn run(compiled: &Compiled, profile: &Profile, labels: &[String]) -> Option<Advi
         })
         .collect();
     let hit = |id: FrameId| hits.get(id as usize).copied().unwrap_or((0, false));
+    // Per frame: whether calling the entry from it leaves the stack out.
+    let called_from = |label: &str| {
+        compiled
+            .unless_called_from
+            .iter()
+            .any(|re| re.is_match(label))
+    };
+    let called_from_frame: Vec<bool> = labels.iter().map(|label| called_from(label)).collect();
+    let called_from_root = called_from("");
 
     let mut matched = 0u64;
     let mut callers: HashMap<Option<FrameId>, u64> = HashMap::new();
@@ -323,6 +347,16 @@ fn run(compiled: &Compiled, profile: &Profile, labels: &[String]) -> Option<Advi
         let Some(entry) = entry_index(stack, compiled.frames.len(), |id| hit(id).0) else {
             continue;
         };
+        let excluded_caller = match entry.checked_sub(1).and_then(|i| stack.get(i)) {
+            Some(id) => called_from_frame
+                .get(*id as usize)
+                .copied()
+                .unwrap_or(false),
+            None => called_from_root,
+        };
+        if excluded_caller {
+            continue;
+        }
         matched += weight;
         if let Some(id) = stack.get(entry) {
             *entries.entry(*id).or_default() += weight;
@@ -502,6 +536,7 @@ impl fmt::Display for Advice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Meta, RawSample};
 
     #[test]
     fn patterns_match_in_order_but_not_adjacent() {
@@ -510,6 +545,49 @@ mod tests {
         assert_eq!(entry_index(&[3, 0, 1, 2], 2, mask), Some(1));
         assert_eq!(entry_index(&[2, 0, 1], 2, mask), None);
         assert_eq!(entry_index(&[1, 3], 0, mask), Some(1));
+    }
+
+    #[test]
+    fn stacks_entered_from_an_excluded_caller_or_the_root_are_not_counted() {
+        static REC: Recommendation = Recommendation {
+            id: "py-test",
+            name: "test",
+            runtimes: &[Runtime::Python],
+            frames: &["^work$"],
+            unless: &[],
+            unless_called_from: &["^setup$", "^$"],
+            weight: Weight::Cpu,
+            states: &[ThreadState::Running],
+            threshold: 0.0,
+            finding: "working",
+            action: "work less",
+            saving: 0.5,
+            raw_doc: "",
+        };
+        let mut profile = Profile::new(Meta::default());
+        let stacks: [(&[&str], u64); 3] = [
+            (&["main", "handle", "work"], 10),
+            (&["main", "setup", "work"], 20),
+            (&["work"], 40),
+        ];
+        for (stack, ms) in stacks {
+            profile.add_raw(&RawSample {
+                pid: 1,
+                tid: 1,
+                thread_name: None,
+                state: ThreadState::Running,
+                frames: stack
+                    .iter()
+                    .map(|name| Frame::new(*name, FrameKind::Unknown))
+                    .collect(),
+                cpu_ns: ms * 1_000_000,
+                wall_ns: ms * 1_000_000,
+            });
+        }
+        let labels: Vec<String> = profile.frames().iter().map(Frame::label).collect();
+        let advice = run(&compile(&REC).unwrap(), &profile, &labels).unwrap();
+        assert_eq!(advice.matched_ns, 10_000_000);
+        assert_eq!(advice.call_sites[0].label, "handle");
     }
 
     #[test]

@@ -30,6 +30,12 @@ pub(super) enum Kind {
     Lock,
     /// `jdk.ThreadSleep`.
     Sleep,
+    /// `jdk.GarbageCollection`: one collection, weighed by the time it paused the
+    /// application (`sumOfPauses`), on the synthetic [`GC_THREAD`].
+    Gc,
+    /// `jdk.ExecuteVMOperation` at a safepoint, other than a collection (those are
+    /// [`Kind::Gc`]), on the synthetic [`SAFEPOINT_THREAD`].
+    Safepoint,
 }
 
 impl Kind {
@@ -40,6 +46,8 @@ impl Kind {
             "jdk.NativeMethodSample" => Some(Kind::Native),
             "jdk.ThreadPark" | "jdk.JavaMonitorEnter" | "jdk.JavaMonitorWait" => Some(Kind::Lock),
             "jdk.ThreadSleep" => Some(Kind::Sleep),
+            "jdk.GarbageCollection" => Some(Kind::Gc),
+            "jdk.ExecuteVMOperation" => Some(Kind::Safepoint),
             _ => None,
         }
     }
@@ -48,7 +56,7 @@ impl Kind {
     fn thread_field(self) -> &'static str {
         match self {
             Kind::Execution | Kind::Native => "sampledThread",
-            Kind::CpuTime | Kind::Lock | Kind::Sleep => "eventThread",
+            Kind::CpuTime | Kind::Lock | Kind::Sleep | Kind::Gc | Kind::Safepoint => "eventThread",
         }
     }
 }
@@ -130,6 +138,63 @@ impl Decoded {
     }
 }
 
+/// The thread GC pauses are put on, with an id no OS thread has: the application's
+/// threads stand still while a pause runs, so it is nobody's stack.
+pub(super) const GC_THREAD: (u64, &str) = (u64::MAX - 1, "[GC]");
+/// The thread other safepoint operations are put on.
+pub(super) const SAFEPOINT_THREAD: (u64, &str) = (u64::MAX - 2, "[safepoint]");
+
+/// Whether a VM operation is a collection, which `jdk.GarbageCollection` already reports:
+/// `G1CollectForAllocation`, `G1PauseRemark`, `ParallelGCSystemGC`,
+/// `GenCollectForAllocation`, `CollectForMetadataAllocation`, `ZMarkStart`,
+/// `ShenandoahInitMark`, `GC_HeapInspection`.
+fn is_gc_operation(operation: &str) -> bool {
+    ["G1", "GC", "Collect", "Shenandoah"]
+        .iter()
+        .any(|p| operation.contains(p))
+        || operation.starts_with('Z')
+}
+
+/// A pause as a thread and a stack: `[JVM] GC pause: G1New` over `[JVM] GC cause: G1
+/// Evacuation Pause`, or `[JVM] safepoint pause` over `[JVM] VM operation: RevokeBias`.
+/// None for events that are not pauses: VM operations outside safepoints, and
+/// collections, which the `jdk.GarbageCollection` event reports.
+fn pause(kind: Kind, value: &Accessor<'_>) -> Option<(ThreadInfo, Vec<Frame>)> {
+    let jvm = |name: String| Frame::new(format!("[JVM] {name}"), FrameKind::Native);
+    let ((tid, thread), frames) = match kind {
+        Kind::Gc => {
+            let name = pooled(value, "name", "name").unwrap_or_else(|| "unknown collector".into());
+            let cause = pooled(value, "cause", "cause").unwrap_or_else(|| "unknown".into());
+            (
+                GC_THREAD,
+                vec![
+                    jvm(format!("GC pause: {name}")),
+                    jvm(format!("GC cause: {cause}")),
+                ],
+            )
+        }
+        Kind::Safepoint => {
+            let operation = pooled(value, "operation", "type").unwrap_or_default();
+            if boolean(value, "safepoint") != Some(true) || is_gc_operation(&operation) {
+                return None;
+            }
+            (
+                SAFEPOINT_THREAD,
+                vec![
+                    jvm("safepoint pause".into()),
+                    jvm(format!("VM operation: {operation}")),
+                ],
+            )
+        }
+        _ => return None,
+    };
+    let info = ThreadInfo {
+        tid,
+        name: Some(thread.to_string()),
+    };
+    Some((info, frames))
+}
+
 /// Why a chunk could not be decoded: the file offset and what went wrong there.
 pub(super) type DecodeError = (u64, String);
 
@@ -173,8 +238,32 @@ pub(super) fn decode_chunk(
         let Some(ticks) = long(&value, "startTime") else {
             continue;
         };
+        if matches!(kind, Kind::Gc | Kind::Safepoint) {
+            let Some((thread, frames)) = pause(kind, &value) else {
+                continue;
+            };
+            // A collection's `duration` also spans its concurrent phases; the pause is
+            // `sumOfPauses`, placed at its start.
+            let field = if kind == Kind::Gc {
+                "sumOfPauses"
+            } else {
+                "duration"
+            };
+            let duration = chunk.ticks_to_ns(long(&value, field).unwrap_or(0));
+            let thread = out.intern_thread(thread);
+            let stack = out.intern_stack(frames);
+            out.events.push(Timed {
+                kind,
+                start: chunk.ticks_to_unix_ns(ticks),
+                duration,
+                cpu_time: 0,
+                thread,
+                stack,
+            });
+            continue;
+        }
         let (duration, cpu_time) = match kind {
-            Kind::Execution | Kind::Native => (0, 0),
+            Kind::Execution | Kind::Native | Kind::Gc | Kind::Safepoint => (0, 0),
             Kind::CpuTime => (
                 0,
                 chunk.ticks_to_ns(long(&value, "samplingPeriod").unwrap_or(0)),
@@ -394,6 +483,12 @@ fn string(value: &Accessor<'_>, field: &str) -> Option<String> {
     <&str>::try_from(value.get_field(field)?.value)
         .ok()
         .map(str::to_string)
+}
+
+/// A string field, or a constant-pool type holding one (`jdk.types.GCName`'s `name`,
+/// `jdk.types.GCCause`'s `cause`, `jdk.types.VMOperationType`'s `type`).
+fn pooled(value: &Accessor<'_>, field: &str, inner: &str) -> Option<String> {
+    string(value, field).or_else(|| string(&value.get_field(field)?, inner))
 }
 
 /// A `jdk.types.Symbol` field: an object whose `string` is the text.

@@ -7,7 +7,11 @@
 //! or `jdk.CPUTimeSample` when the recording has it (JDK 25+); wall-clock views add
 //! `jdk.NativeMethodSample` and the thread waits (`jdk.ThreadPark`,
 //! `jdk.JavaMonitorEnter`, `jdk.JavaMonitorWait`, `jdk.ThreadSleep`), weighted by
-//! duration.
+//! duration. Stop-the-world pauses (`jdk.GarbageCollection`, and `jdk.ExecuteVMOperation`
+//! at a safepoint) are samples of their own on the threads `[GC]` and `[safepoint]`, in
+//! both views: Running, with the pause's duration as CPU and wall time. No execution
+//! sample is taken while the JVM is paused, so the pause is time the threads' own samples
+//! leave out; its CPU weight is a floor, as parallel collectors run several workers.
 
 mod chunks;
 mod decode;
@@ -162,13 +166,15 @@ pub fn read_with(
     })?;
     let chunks = chunks::chunks(&bytes).map_err(|e| JfrError::layout(path, e))?;
     let kinds: &[Kind] = match options.mode {
-        Weight::Cpu => &[Kind::Execution, Kind::CpuTime],
+        Weight::Cpu => &[Kind::Execution, Kind::CpuTime, Kind::Gc, Kind::Safepoint],
         Weight::Wall => &[
             Kind::Execution,
             Kind::CpuTime,
             Kind::Native,
             Kind::Lock,
             Kind::Sleep,
+            Kind::Gc,
+            Kind::Safepoint,
         ],
     };
     let mut decoded = Decoded::default();
@@ -233,4 +239,74 @@ pub fn read_with(
         start_unix_ns: u64::try_from(window.0).ok().filter(|&s| s > 0),
         target: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ThreadState;
+
+    fn gc_heavy() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/profiles/java/gcheavy-jdk17.jfr")
+    }
+
+    /// Weight of the samples on the thread named `thread`, and the leaf labels there.
+    fn on_thread(profile: &Profile, thread: &str, weight: Weight) -> (u64, Vec<String>) {
+        let mut total = 0;
+        let mut leaves = Vec::new();
+        for sample in profile.samples() {
+            let named = profile
+                .thread(sample.thread)
+                .and_then(|t| t.name.as_deref())
+                == Some(thread);
+            if !named {
+                continue;
+            }
+            assert_eq!(sample.state, ThreadState::Running, "{thread}");
+            total += sample.weight(weight);
+            let leaf = profile.stack(sample.stack).last();
+            if let Some(frame) = leaf.and_then(|id| profile.frame(*id)) {
+                leaves.push(frame.label());
+            }
+        }
+        (total, leaves)
+    }
+
+    #[test]
+    fn gc_pauses_are_samples_on_a_gc_thread_weighing_their_pause_time() {
+        // 50 collections (merged into a sample per stack) pausing 634.9 ms in all (`jfr print`: the sum of `sumOfPauses`),
+        // one of them the System.gc() full collection.
+        for mode in [Weight::Cpu, Weight::Wall] {
+            let profile = read(&gc_heavy(), mode).unwrap();
+            let (paused, causes) = on_thread(&profile, "[GC]", mode);
+            assert!(
+                paused.abs_diff(634_909_211) < 1_000_000,
+                "{mode:?}: {paused} ns"
+            );
+            assert!(causes.contains(&"[JVM] GC cause: System.gc()".to_string()));
+            let folded = profile.folded(mode);
+            assert!(
+                folded
+                    .iter()
+                    .any(|(stack, _)| stack == "[JVM] GC pause: G1Full;[JVM] GC cause: System.gc()"),
+                "{folded:?}"
+            );
+            assert!(
+                folded
+                    .iter()
+                    .any(|(stack, _)| stack.starts_with("GcHeavy.main")),
+                "the application's samples stay"
+            );
+        }
+    }
+
+    #[test]
+    fn safepoint_operations_other_than_collections_are_samples_on_a_safepoint_thread() {
+        let profile = read(&gc_heavy(), Weight::Wall).unwrap();
+        let (paused, operations) = on_thread(&profile, "[safepoint]", Weight::Wall);
+        // The collections' own VM operations (G1CollectForAllocation, G1PauseRemark, ...)
+        // are the [GC] samples already; JFR's RedefineClasses took 3.2 ms.
+        assert_eq!(operations, ["[JVM] VM operation: RedefineClasses"]);
+        assert!(paused.abs_diff(3_212_782) < 10_000, "{paused} ns");
+    }
 }

@@ -55,13 +55,14 @@ pub(super) fn weigh(
         .filter(|e| match e.kind {
             Kind::Execution | Kind::CpuTime => true,
             Kind::Native | Kind::Lock | Kind::Sleep => mode == Weight::Wall,
+            Kind::Gc | Kind::Safepoint => true,
         })
         .filter(|e| e.start <= hi && e.seen_at() >= lo)
         .collect();
     events.sort_by_key(|e| (e.start, e.thread));
 
     let cycles = Cycles::new(&events, periods);
-    let cpu = cpu_weights(&events, periods, cycles);
+    let cpu = cpu_weights(&events, periods, cycles, window);
     let wall = match mode {
         Weight::Cpu => cpu.clone(),
         Weight::Wall => wall_weights(&events, periods, cycles, window),
@@ -80,6 +81,7 @@ pub(super) fn weigh(
             Kind::Native => native_state(frames.and_then(|f| f.last())),
             Kind::Lock => ThreadState::Lock,
             Kind::Sleep => ThreadState::Sleeping,
+            Kind::Gc | Kind::Safepoint => ThreadState::Running,
         };
         let thread = decoded.threads.get(event.thread);
         sink(RawSample {
@@ -153,13 +155,19 @@ fn observed_cycle(events: &[&Timed], kind: Kind, period: u64, threads: u64) -> u
 }
 
 /// CPU weights: see the module comment.
-fn cpu_weights(events: &[&Timed], periods: Periods, cycles: Cycles) -> Vec<u64> {
+fn cpu_weights(
+    events: &[&Timed],
+    periods: Periods,
+    cycles: Cycles,
+    window: (i64, i64),
+) -> Vec<u64> {
     if events.iter().any(|e| e.kind == Kind::CpuTime) {
         return events
             .iter()
             .map(|e| match e.kind {
                 Kind::CpuTime if e.cpu_time > 0 => e.cpu_time,
                 Kind::CpuTime => periods.execution,
+                Kind::Gc | Kind::Safepoint => clipped(e, window),
                 _ => 0,
             })
             .collect();
@@ -168,6 +176,9 @@ fn cpu_weights(events: &[&Timed], periods: Periods, cycles: Cycles) -> Vec<u64> 
     let mut last_sampled: HashMap<usize, i64> = HashMap::new();
     let mut weights = vec![0; events.len()];
     for (i, event) in events.iter().enumerate() {
+        if matches!(event.kind, Kind::Gc | Kind::Safepoint) {
+            weights[i] = clipped(event, window);
+        }
         if event.kind != Kind::Execution {
             continue;
         }
@@ -189,7 +200,6 @@ fn wall_weights(
     cycles: Cycles,
     window: (i64, i64),
 ) -> Vec<u64> {
-    let (lo, hi) = window;
     let mut by_thread: HashMap<usize, Vec<usize>> = HashMap::new();
     for (i, event) in events.iter().enumerate() {
         // CPU-time samples come from a sampler of their own and carry no wall time.
@@ -204,9 +214,8 @@ fn wall_weights(
             let (base, cap) = match event.kind {
                 Kind::Execution => (periods.execution, CAP_CYCLES * cycles.java),
                 Kind::Native => (periods.native, CAP_CYCLES * cycles.native),
-                Kind::Lock | Kind::Sleep => {
-                    let end = event.seen_at().min(hi);
-                    weights[i] = gap(event.start.max(lo), end);
+                Kind::Lock | Kind::Sleep | Kind::Gc | Kind::Safepoint => {
+                    weights[i] = clipped(event, window);
                     continue;
                 }
                 Kind::CpuTime => continue,
@@ -222,7 +231,7 @@ fn wall_weights(
                     let span = span.min(cap);
                     match other.kind {
                         Kind::Execution | Kind::Native | Kind::CpuTime => span / 2,
-                        Kind::Lock | Kind::Sleep => span,
+                        Kind::Lock | Kind::Sleep | Kind::Gc | Kind::Safepoint => span,
                     }
                 }
             };
@@ -235,6 +244,11 @@ fn wall_weights(
         }
     }
     weights
+}
+
+/// The part of an event's duration inside the window.
+fn clipped(event: &Timed, (lo, hi): (i64, i64)) -> u64 {
+    gap(event.start.max(lo), event.seen_at().min(hi))
 }
 
 /// Nanoseconds from `from` to `to`, 0 when `to` is earlier.

@@ -345,6 +345,11 @@ fn settings(options: &SamplerOptions) -> String {
         ),
         // Records each recording's settings, so the file says which period it sampled at.
         event("jdk.ActiveSetting", &[]),
+        // Stop-the-world pauses, which no execution sample sees: the reader turns them
+        // into samples on `[GC]` and `[safepoint]` threads. One event per collection or
+        // VM operation, so the cost is small.
+        event("jdk.GarbageCollection", &[("threshold", "0 ms")]),
+        event("jdk.ExecuteVMOperation", &[("threshold", "0 ms")]),
     ];
     if options.mode == Weight::Wall {
         events.push(event("jdk.NativeMethodSample", &[("period", &period)]));

@@ -4,12 +4,13 @@
 //! A sampler runs on its own thread until [`Control::should_stop`] says so or its target
 //! exits. It must never lose what it already sent: the recorder writes whatever arrived.
 
+pub mod governor;
 pub mod java;
 pub mod native;
 pub mod python;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
@@ -49,8 +50,13 @@ impl Default for SamplerOptions {
 impl SamplerOptions {
     /// The nominal time between samples.
     pub fn interval(&self) -> Duration {
-        Duration::from_nanos(1_000_000_000 / u64::from(self.rate_hz.max(1)))
+        interval_of(self.rate_hz)
     }
+}
+
+/// The nominal time between samples at `hz`.
+pub fn interval_of(hz: u32) -> Duration {
+    Duration::from_nanos(1_000_000_000 / u64::from(hz.max(1)))
 }
 
 /// Shared between the recorder, the sampler thread and whoever watches the target.
@@ -58,6 +64,8 @@ impl SamplerOptions {
 pub struct Control {
     stop: Arc<AtomicBool>,
     exited: Arc<AtomicBool>,
+    /// A sampling rate set while recording (by the overhead governor); 0 when none was.
+    rate_hz: Arc<AtomicU32>,
     pub stats: Arc<Stats>,
 }
 
@@ -111,6 +119,27 @@ impl Control {
 
     pub fn stop_requested(&self) -> bool {
         self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Asks the sampler to sample at `hz` from now on instead of
+    /// [`SamplerOptions::rate_hz`]. The Python and native samplers follow within a
+    /// sampling round; the Java sampler cannot change the rate of a running JFR recording
+    /// and keeps its own.
+    pub fn set_rate(&self, hz: u32) {
+        self.rate_hz.store(hz.max(1), Ordering::SeqCst);
+    }
+
+    /// The rate set with [`Control::set_rate`], if any.
+    pub fn rate_hz(&self) -> Option<u32> {
+        match self.rate_hz.load(Ordering::SeqCst) {
+            0 => None,
+            hz => Some(hz),
+        }
+    }
+
+    /// The rate to sample at now: the one set while recording, else the option's.
+    pub fn current_rate(&self, options: &SamplerOptions) -> u32 {
+        self.rate_hz().unwrap_or(options.rate_hz).max(1)
     }
 
     /// Whether the sampler should finish now.

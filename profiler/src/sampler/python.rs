@@ -25,6 +25,8 @@ const STARTUP_GRACE: Duration = Duration::from_secs(5);
 pub struct PythonSampler {
     pid: u32,
     options: SamplerOptions,
+    /// What `sampler` was made with; a change of rate makes a new one from it.
+    config: py_spy::Config,
     sampler: py_spy::sampler::Sampler,
 }
 
@@ -69,6 +71,7 @@ impl PythonSampler {
         Ok(PythonSampler {
             pid,
             options: options.clone(),
+            config,
             sampler,
         })
     }
@@ -189,13 +192,37 @@ impl Sampler for PythonSampler {
         let PythonSampler {
             pid,
             options,
-            sampler,
+            mut config,
+            mut sampler,
         } = *self;
-        let interval = u64::try_from(options.interval().as_nanos()).unwrap_or(u64::MAX);
+        let interval_of = |hz: u64| 1_000_000_000 / hz.max(1);
+        let mut interval = interval_of(config.sampling_rate);
+        // The last rate asked for through `control`, tried once even if it failed.
+        let mut asked: Option<u32> = None;
         let stats = &control.stats;
         let mut clock = CpuClock::default();
         let mut last_round = Instant::now();
-        for sample in sampler {
+        loop {
+            // py-spy's sampler runs at a fixed rate on a thread of its own: a new rate
+            // takes a new sampler (reading the interpreter again, a few milliseconds).
+            // The old one is dropped after the new one works, so no round is missed.
+            if let Some(wanted) = control.rate_hz()
+                && asked != Some(wanted)
+            {
+                asked = Some(wanted);
+                let changed = py_spy::Config {
+                    sampling_rate: u64::from(wanted),
+                    ..config.clone()
+                };
+                if let Ok(new) = py_spy::sampler::Sampler::new(pid as py_spy::Pid, &changed) {
+                    sampler = new;
+                    config = changed;
+                    interval = interval_of(config.sampling_rate);
+                }
+            }
+            let Some(sample) = sampler.next() else {
+                break;
+            };
             // A round after a stall stands for the stall too, but never for over a second.
             let round_ns = u64::try_from(last_round.elapsed().as_nanos())
                 .unwrap_or(u64::MAX)

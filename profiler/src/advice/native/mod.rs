@@ -2,4 +2,5 @@
 
 super::register_recommendations! {
     malloc::MALLOC,
+    memcpy::MEMCPY,
 }

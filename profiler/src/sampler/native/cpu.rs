@@ -295,6 +295,12 @@ impl CpuSampler {
         }
     }
 
+    /// Samples at `hz` from each thread's next sample on: every event is re-armed with
+    /// a period drawn from this one when it fires.
+    pub fn set_rate(&mut self, hz: u32) {
+        self.period_ns = (1_000_000_000 / u64::from(hz.max(1))).max(10_000);
+    }
+
     fn jittered_period(&mut self) -> u64 {
         let p = self.period_ns;
         p / 2 + self.rng.u64(0..=p)

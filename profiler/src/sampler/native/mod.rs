@@ -225,8 +225,15 @@ fn run_cpu(
     let mut unwound: Vec<Unwound> = Vec::new();
     let mut last_send = Instant::now();
     let mut last_scan = Instant::now();
+    let mut rate = None;
     loop {
         std::thread::sleep(tick);
+        if control.rate_hz() != rate {
+            rate = control.rate_hz();
+            if let Some(hz) = rate {
+                cpu.set_rate(hz);
+            }
+        }
         let stopping = control.should_stop();
         let scan = stopping || last_scan.elapsed() >= RESCAN_EVERY;
         // Checked before the last drain: a process that is gone writes no more samples.
@@ -262,7 +269,6 @@ fn run_wall(
     tx: &Sender<Batch>,
     control: &Control,
 ) -> Result<(), SamplerError> {
-    let interval = options.interval();
     let mut rng = fastrand::Rng::new();
     let mut previous: Option<Instant> = None;
     let mut sent_any_stack = false;
@@ -274,6 +280,7 @@ fn run_wall(
             control.target_exited();
             break Ok(());
         }
+        let interval = super::interval_of(control.current_rate(options));
         let start = Instant::now();
         let elapsed = previous.map_or(interval, |p| start - p);
         previous = Some(start);
