@@ -39,6 +39,8 @@ pub enum Command {
     Flamegraph(FlamegraphArgs),
     /// Draw a differential flamegraph: red where AFTER spends more than BEFORE, blue where less.
     Diff(DiffArgs),
+    // The help text is `ViewArgs`'s doc comment, next to the flags it explains.
+    View(Box<crate::view_cmd::ViewArgs>),
     /// Summarise a profile: the hottest functions, each thread's time by state, and
     /// recommendations on what to fix.
     ///

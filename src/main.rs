@@ -9,6 +9,7 @@ mod recommendations_cmd;
 mod report_cmd;
 mod rules_cmd;
 mod serve_cmd;
+mod view_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Command::Profile(args) => profile_cmd::run(*args),
         Command::Flamegraph(args) => profile_cmd::flamegraph(args),
         Command::Diff(args) => profile_cmd::diff(args),
+        Command::View(args) => view_cmd::run(*args),
         Command::Report(args) => report_cmd::run(args),
         Command::Recommendations(args) => recommendations_cmd::run(args),
         Command::Pr(args) => pr_cmd::run(*args),

@@ -28,3 +28,4 @@ pub mod record;
 pub mod report;
 pub mod sampler;
 pub mod store;
+pub mod view;
