@@ -449,35 +449,26 @@ fn hot(after: &Profile, before: Option<&Profile>, weight: Weight) -> Vec<HotRow>
 }
 
 fn threads(profile: &Profile) -> Vec<ThreadRow> {
-    let mut rows: Vec<ThreadRow> = profile
-        .threads()
-        .iter()
-        .map(|t| ThreadRow {
-            label: t.label(),
-            running: 0,
-            lock: 0,
-            io: 0,
-            sleeping: 0,
-            idle: 0,
+    crate::report::thread_times(profile)
+        .into_iter()
+        .filter(|t| t.wall_ns > 0)
+        .map(|t| {
+            let of = |state: ThreadState| {
+                t.states
+                    .iter()
+                    .find(|s| s.state == state)
+                    .map_or(0, |s| s.wall_ns)
+            };
+            ThreadRow {
+                running: of(ThreadState::Running),
+                lock: of(ThreadState::Lock),
+                io: of(ThreadState::Io),
+                sleeping: of(ThreadState::Sleeping),
+                idle: of(ThreadState::Idle),
+                label: t.thread,
+            }
         })
-        .collect();
-    for sample in profile.samples() {
-        let Some(row) = rows.get_mut(sample.thread as usize) else {
-            continue;
-        };
-        let slot = match sample.state {
-            ThreadState::Running => &mut row.running,
-            ThreadState::Lock => &mut row.lock,
-            ThreadState::Io => &mut row.io,
-            ThreadState::Sleeping => &mut row.sleeping,
-            ThreadState::Idle => &mut row.idle,
-        };
-        *slot += sample.wall_ns;
-    }
-    let total = |r: &ThreadRow| r.running + r.lock + r.io + r.sleeping + r.idle;
-    rows.retain(|r| total(r) > 0);
-    rows.sort_by(|a, b| total(b).cmp(&total(a)).then(a.label.cmp(&b.label)));
-    rows
+        .collect()
 }
 
 const TEMPLATE: &str = include_str!("../viewer/index.html");
