@@ -58,26 +58,7 @@ fn table(recs: &[&'static Recommendation]) -> String {
         .iter()
         .map(|r| [r.id.into(), runtimes(r), trigger(r), r.name.into()])
         .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let mut line = |cells: &[&str]| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        out.push_str(padded.join("  ").trim_end());
-        out.push('\n');
-    };
-    line(&header);
-    for row in &rows {
-        line(&row.iter().map(String::as_str).collect::<Vec<_>>());
-    }
+    let mut out = crate::rules_cmd::text_table(&header, &rows);
     out.push_str(&format!(
         "\n{} recommendations. `argus recommendations explain ID` shows one.\n",
         rows.len()

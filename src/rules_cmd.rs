@@ -51,10 +51,20 @@ fn table(metas: &[&'static RuleMeta]) -> String {
             ]
         })
         .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
+    let mut out = text_table(&header, &rows);
+    out.push_str(&format!(
+        "\n{} rules. `argus rules explain ID` shows one.\n",
+        rows.len()
+    ));
+    out
+}
+
+/// Rows under a header, each column padded to its widest cell.
+pub fn text_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.len());
+            *w = (*w).max(cell.chars().count());
         }
     }
     let mut out = String::new();
@@ -67,14 +77,10 @@ fn table(metas: &[&'static RuleMeta]) -> String {
         out.push_str(padded.join("  ").trim_end());
         out.push('\n');
     };
-    line(&header);
-    for row in &rows {
+    line(header);
+    for row in rows {
         line(&row.iter().map(String::as_str).collect::<Vec<_>>());
     }
-    out.push_str(&format!(
-        "\n{} rules. `argus rules explain ID` shows one.\n",
-        rows.len()
-    ));
     out
 }
 

@@ -32,6 +32,23 @@ fn python_workload(dir: &Path, script: &str, seconds: &str) -> Run {
     )
 }
 
+/// Compiles `source` (relative to the repository) and records `java -Xmx64m FLAGS -cp
+/// CLASSES CLASS SECONDS` into `out.pb.gz` in `dir`.
+fn java_workload(dir: &Path, source: &str, flags: &[&str], class: &str, seconds: &str) -> Run {
+    let classes = dir.join("classes");
+    let status = Command::new("javac")
+        .arg("-d")
+        .arg(&classes)
+        .arg(repo().join(source))
+        .status()
+        .expect("javac runs (`.ci/run` installs a JDK)");
+    assert!(status.success());
+    let mut args = vec!["profile", "-o", "out.pb.gz", "--", "java", "-Xmx64m"];
+    args.extend_from_slice(flags);
+    args.extend_from_slice(&["-cp", classes.to_str().unwrap(), class, seconds]);
+    run(dir, &args)
+}
+
 /// The recommendation `id` in `argus report out.pb.gz --format json`, with its share.
 fn reported(dir: &Path, id: &str) -> Option<serde_json::Value> {
     let out = run(dir, &["report", "out.pb.gz", "--format", "json"]);
@@ -98,28 +115,12 @@ fn a_python_workload_without_regexes_gets_no_regex_recommendation() {
 fn a_java_loop_compiling_patterns_gets_the_pattern_recommendation() {
     let _machine = common::profiling::machine_alone();
     let dir = tempfile::tempdir().unwrap();
-    let classes = dir.path().join("classes");
-    let status = Command::new("javac")
-        .arg("-d")
-        .arg(&classes)
-        .arg(repo().join("fixtures/workloads/java/RegexInLoop.java"))
-        .status()
-        .expect("javac runs (`.ci/run` installs a JDK)");
-    assert!(status.success());
-    let out = run(
+    let out = java_workload(
         dir.path(),
-        &[
-            "profile",
-            "-o",
-            "out.pb.gz",
-            "--",
-            "java",
-            "-Xmx64m",
-            "-cp",
-            classes.to_str().unwrap(),
-            "RegexInLoop",
-            "6",
-        ],
+        "fixtures/workloads/java/RegexInLoop.java",
+        &[],
+        "RegexInLoop",
+        "6",
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
@@ -140,29 +141,13 @@ fn a_java_loop_compiling_patterns_gets_the_pattern_recommendation() {
 fn a_jvm_recording_counts_its_garbage_collection_pauses() {
     let _machine = common::profiling::machine_alone();
     let dir = tempfile::tempdir().unwrap();
-    let classes = dir.path().join("classes");
-    let status = Command::new("javac")
-        .arg("-d")
-        .arg(&classes)
-        .arg(repo().join("fixtures/profiles/java/GcHeavy.java"))
-        .status()
-        .expect("javac runs (`.ci/run` installs a JDK)");
-    assert!(status.success());
-    let out = run(
+    let out = java_workload(
         dir.path(),
-        &[
-            "profile",
-            "-o",
-            "out.pb.gz",
-            "--",
-            "java",
-            "-Xmx64m",
-            "-XX:+UseG1GC",
-            "-cp",
-            classes.to_str().unwrap(),
-            "GcHeavy",
-            "4",
-        ],
+        "fixtures/profiles/java/GcHeavy.java",
+        &["-XX:+UseG1GC"],
+        "GcHeavy",
+        // Long enough for collections after Flight Recorder starts on a loaded machine.
+        "8",
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let out = run(dir.path(), &["report", "out.pb.gz", "--format", "json"]);
