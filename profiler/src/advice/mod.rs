@@ -223,17 +223,7 @@ pub struct CallSite {
 }
 
 impl CallSite {
-    fn new(frame: Option<&Frame>, share: f64) -> CallSite {
-        let Some(frame) = frame else {
-            let label = "(the thread's entry)".to_string();
-            return CallSite {
-                location: label.clone(),
-                label,
-                file: None,
-                line: None,
-                share,
-            };
-        };
+    fn new(frame: &Frame, share: f64) -> CallSite {
         let location = match (frame.kind, frame.file.as_deref(), frame.line) {
             (FrameKind::Native, Some(module), Some(line)) => {
                 format!("{} (line {line}, {})", frame.name, base_name(module))
@@ -375,15 +365,15 @@ fn run(compiled: &Compiled, profile: &Profile, labels: &[String]) -> Option<Advi
 
     let mut callers: Vec<(Option<FrameId>, u64)> = callers.into_iter().collect();
     callers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    // A stack whose matched code is its root (a torn read, or a thread entered right
+    // there) counts towards the share but names no caller to go to.
     let call_sites: Vec<CallSite> = callers
         .into_iter()
-        .take(3)
-        .map(|(id, weight)| {
-            CallSite::new(
-                id.and_then(|id| profile.frame(id)),
-                weight as f64 / total as f64,
-            )
+        .filter_map(|(id, weight)| {
+            let frame = profile.frame(id?)?;
+            Some(CallSite::new(frame, weight as f64 / total as f64))
         })
+        .take(3)
         .collect();
     let mut entries: Vec<(FrameId, u64)> = entries.into_iter().collect();
     entries.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
