@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::{Browser, LaunchOptions, Tab};
 
-use common::{Project, repo, run};
-use viewing::{redact_service, serve};
+use common::{Project, repo};
+use viewing::{export, redact_service, serve};
 
 /// The Chromium binary: $ARGUS_CHROMIUM, or the first browser on PATH.
 fn chromium() -> PathBuf {
@@ -227,17 +227,7 @@ fn served_page_draws_the_flamegraph_and_recommendations_and_zooms_on_click() {
 #[test]
 fn exported_page_renders_from_a_file_without_a_server() {
     let project = Project::new();
-    let out = project.path().join("report.html");
-    let result = run(
-        project.path(),
-        &[
-            "view",
-            "--export",
-            out.to_str().expect("utf-8 path"),
-            redact_service().to_str().expect("utf-8 path"),
-        ],
-    );
-    assert_eq!(result.code, 0, "{}", result.stderr);
+    let out = export(project.path(), "report.html", &[&redact_service()]);
     let browser = browser();
     let tab = browser.new_tab().expect("a tab");
     check_rendered(&tab, &format!("file://{}", out.display()));

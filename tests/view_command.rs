@@ -15,22 +15,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use common::{Project, repo, run};
-use viewing::{embedded_view, get, parse_view, redact_service, redact_service_again, root, serve};
+use viewing::{
+    embedded_view, export, get, parse_view, redact_service, redact_service_again, root, serve,
+};
 
 #[test]
 fn export_writes_one_self_contained_page_with_the_view_model() {
     let project = Project::new();
-    let out = project.path().join("report.html");
-    let result = run(
-        project.path(),
-        &[
-            "view",
-            "--export",
-            out.to_str().expect("utf-8 path"),
-            redact_service().to_str().expect("utf-8 path"),
-        ],
-    );
-    assert_eq!(result.code, 0, "{}", result.stderr);
+    let out = export(project.path(), "report.html", &[&redact_service()]);
     let html = std::fs::read_to_string(&out).expect("the page was written");
     for external in ["src=\"http", "href=\"http", "url(http", "@import", "<link"] {
         assert!(!html.contains(external), "the page loads {external}");
@@ -58,18 +50,11 @@ fn export_writes_one_self_contained_page_with_the_view_model() {
 #[test]
 fn comparison_page_carries_before_and_the_change_of_each_frame() {
     let project = Project::new();
-    let out = project.path().join("diff.html");
-    let result = run(
+    let out = export(
         project.path(),
-        &[
-            "view",
-            "--export",
-            out.to_str().expect("utf-8 path"),
-            redact_service().to_str().expect("utf-8 path"),
-            redact_service_again().to_str().expect("utf-8 path"),
-        ],
+        "diff.html",
+        &[&redact_service(), &redact_service_again()],
     );
-    assert_eq!(result.code, 0, "{}", result.stderr);
     let (view, flame) = parse_view(&embedded_view(
         &std::fs::read_to_string(&out).expect("written"),
     ));
@@ -188,17 +173,7 @@ fn interval_directory(project: &Project) -> (PathBuf, Vec<u64>) {
 fn a_directory_is_exported_whole_with_its_intervals() {
     let project = Project::new();
     let (dir, starts) = interval_directory(&project);
-    let out = project.path().join("dir.html");
-    let result = run(
-        project.path(),
-        &[
-            "view",
-            "--export",
-            out.to_str().expect("utf-8 path"),
-            dir.to_str().expect("utf-8 path"),
-        ],
-    );
-    assert_eq!(result.code, 0, "{}", result.stderr);
+    let out = export(project.path(), "dir.html", &[&dir]);
     let (view, _) = parse_view(&embedded_view(
         &std::fs::read_to_string(&out).expect("written"),
     ));

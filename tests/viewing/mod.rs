@@ -22,6 +22,21 @@ pub fn redact_service_again() -> PathBuf {
 }
 
 /// The JSON text of the view model embedded in a page.
+/// Runs `argus view --export DIR/NAME INPUTS...` in `dir` and returns the page's path;
+/// fails the test when the command fails.
+pub fn export(dir: &Path, name: &str, inputs: &[&Path]) -> PathBuf {
+    let out = dir.join(name);
+    let mut command = argus(dir);
+    command.arg("view").arg("--export").arg(&out).args(inputs);
+    let result = command.output().expect("argus runs");
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    out
+}
+
 pub fn embedded_view(html: &str) -> String {
     let start = html
         .find(r#"<script type="application/json" id="view-data">"#)
